@@ -1,0 +1,236 @@
+"""The whole schema. Alembic migrations create it; services write to it set-based."""
+
+from datetime import date, datetime, time
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _uuid_pk() -> Mapped[UUID]:
+    return mapped_column(primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Artist(Base):
+    __tablename__ = "artist"
+    id: Mapped[UUID] = _uuid_pk()
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    tm_attraction_id: Mapped[str] = mapped_column(String(64), unique=True)
+    spotify_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mbid: Mapped[str | None] = mapped_column(String(36))
+    image_url: Mapped[str | None] = mapped_column(Text)
+    shows_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    catalog_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class ArtistSlugAlias(Base):
+    """Every slug an artist ever had keeps resolving to it."""
+
+    __tablename__ = "artist_slug_alias"
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class Venue(Base):
+    __tablename__ = "venue"
+    id: Mapped[UUID] = _uuid_pk()
+    tm_venue_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state_code: Mapped[str | None] = mapped_column(String(16))
+    country_code: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(Text)
+    postal_code: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Show(Base):
+    __tablename__ = "show"
+    __table_args__ = (Index("ix_show_artist_id_local_date", "artist_id", text("local_date DESC")),)
+    id: Mapped[UUID] = _uuid_pk()
+    tm_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"))
+    venue_id: Mapped[UUID | None] = mapped_column(ForeignKey("venue.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    local_date: Mapped[date | None] = mapped_column(Date)
+    local_time: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # onsale|offsale|cancelled|postponed|rescheduled
+    date_tba: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    time_tba: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    url: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    setlist_ready: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Song(Base):
+    __tablename__ = "song"
+    id: Mapped[UUID] = _uuid_pk()
+    spotify_id: Mapped[str] = mapped_column(String(64), unique=True)
+    isrc: Mapped[str | None] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    album_id: Mapped[str | None] = mapped_column(String(64))
+    album_name: Mapped[str | None] = mapped_column(Text)
+    album_type: Mapped[str | None] = mapped_column(String(16))
+    release_date: Mapped[str | None] = mapped_column(String(10))  # Spotify precision: year, month or day
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    popularity: Mapped[int | None] = mapped_column(Integer, index=True)
+    is_remix: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class ArtistSong(Base):
+    """An artist's catalog. isrc is copied here so the database forbids two songs of one ISRC per artist."""
+
+    __tablename__ = "artist_song"
+    __table_args__ = (
+        Index(
+            "uq_artist_song_artist_id_isrc",
+            "artist_id",
+            "isrc",
+            unique=True,
+            postgresql_where=text("isrc IS NOT NULL"),
+        ),
+    )
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True)
+    song_id: Mapped[UUID] = mapped_column(ForeignKey("song.id", ondelete="CASCADE"), primary_key=True)
+    isrc: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _created()
+
+
+class CatalogDecision(Base):
+    """Why each fetched track was kept or dropped: kept, live (rule), duplicate (of which), not_credited."""
+
+    __tablename__ = "catalog_decision"
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True)
+    spotify_track_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    import_id: Mapped[UUID] = mapped_column(index=True)
+    track_name: Mapped[str] = mapped_column(Text)
+    album_id: Mapped[str | None] = mapped_column(String(64))
+    album_name: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = _created()
+
+
+class TrackIsrc(Base):
+    """ISRCs learned from single-track calls, so a re-import never asks twice (Development mode)."""
+
+    __tablename__ = "track_isrc"
+    spotify_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    isrc: Mapped[str | None] = mapped_column(String(16))
+    popularity: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = _created()
+
+
+class ImportRun(Base):
+    __tablename__ = "import_run"
+    __table_args__ = (
+        # at most one running import per artist: concurrent kickoffs converge on it
+        Index(
+            "uq_import_run_running_artist",
+            "artist_id",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+        ),
+    )
+    id: Mapped[UUID] = _uuid_pk()
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # running|completed|failed
+    requested_at: Mapped[datetime] = _created()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    phases: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class ImportStatus(Base):
+    __tablename__ = "import_status"
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True)
+    import_id: Mapped[UUID] = mapped_column()
+    stage: Mapped[str] = mapped_column(String(16))  # pending|running|completed|failed
+    progress: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    message: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    phases: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    last_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    updated_at: Mapped[datetime] = _updated()
+
+
+class ProgressEventRow(Base):
+    __tablename__ = "progress_event"
+    import_id: Mapped[UUID] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    artist_id: Mapped[UUID] = mapped_column(index=True)
+    event_id: Mapped[UUID] = mapped_column(unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = _created()
+
+
+class Inbox(Base):
+    __tablename__ = "inbox"
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    processed_at: Mapped[datetime] = _created()
+
+
+class Outbox(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _created()
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

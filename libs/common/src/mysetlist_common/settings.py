@@ -1,0 +1,59 @@
+"""One settings object for every service, read from the environment (never logged)."""
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SIM = "http://127.0.0.1:8100"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
+    kafka_bootstrap_servers: str = "127.0.0.1:59092"
+    kafka_topic_prefix: str = ""  # tests isolate themselves with a unique prefix
+
+    ticketmaster_base_url: str = f"{SIM}/discovery/v2"
+    ticketmaster_api_key: SecretStr = SecretStr("sim-ticketmaster-key")
+    ticketmaster_requests_per_second: float = 5.0
+    ticketmaster_page_size: int = 200
+    ticketmaster_quota_wait_cap_s: float = 60.0
+
+    spotify_api_base_url: str = f"{SIM}/v1"
+    spotify_accounts_base_url: str = f"{SIM}/api"
+    spotify_client_id: str = "sim-spotify-client"
+    spotify_client_secret: SecretStr = SecretStr("sim-spotify-secret")
+    spotify_market: str = "US"
+    spotify_mode: str = "auto"  # auto | development | extended
+    spotify_retry_after_cap_s: float = 60.0
+
+    musicbrainz_base_url: str = f"{SIM}/ws/2"
+    musicbrainz_enabled: bool = True
+    musicbrainz_user_agent: str = "MySetlistImport/0.1 ( ops@mysetlist.example )"
+    musicbrainz_timeout_s: float = 5.0
+
+    http_timeout_s: float = 10.0
+    http_max_retries: int = 6
+
+    admin_token: SecretStr = SecretStr("")
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    progress_host: str = "127.0.0.1"
+    progress_port: int = 8001
+    progress_base_url: str = "http://127.0.0.1:8001"
+    shows_ingest_port: int = 8002
+    catalog_ingest_port: int = 8003
+    simulator_port: int = 8100
+    prometheus_port: int = 9090
+
+    import_stall_timeout_s: float = Field(default=300.0, description="phases silent this long fail the import")
+    sse_heartbeat_s: float = 15.0
+    outbox_poll_interval_s: float = 0.05
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
