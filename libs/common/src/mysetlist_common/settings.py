@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     simulator_port: int = 8100
     prometheus_port: int = 9090
 
-    import_stall_timeout_s: float = Field(default=300.0, description="phases silent this long fail the import")
+    import_stall_timeout_s: float = Field(
+        default=300.0, description="phases silent this long fail the import"
+    )
     sse_heartbeat_s: float = 15.0
     outbox_poll_interval_s: float = 0.05
 

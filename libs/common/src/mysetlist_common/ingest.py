@@ -1,0 +1,148 @@
+"""How an ingest service runs its phase for each ImportRequested: once per event, reported as progress.
+
+A service supplies `work(event, reporter) -> PhaseResult`; this module owns the delivery rules: at-least-once
+consumption in its own group, inbox dedupe, phase events, dead-lettering of messages that can never succeed.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.events import (
+    ImportRequestedEvent,
+    Phase,
+    PhaseCompleted,
+    PhaseCompletedEvent,
+    PhaseEvent,
+    PhaseFailed,
+    PhaseFailedEvent,
+    PhaseProgress,
+    PhaseProgressEvent,
+    PhaseStarted,
+    PhaseStartedEvent,
+)
+from mysetlist_common.inbox import already_processed, mark_processed
+from mysetlist_common.kafka import CONSUMER_ACK_POLICY
+from mysetlist_common.metrics import DEAD_LETTERS, PHASE_DURATION
+from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
+
+log = logging.getLogger(__name__)
+
+# A phase may run longer than aiokafka's default 5 min poll interval (quota waits): never trigger a rebalance.
+MAX_POLL_INTERVAL_MS = 20 * 60 * 1000
+
+
+class PhaseError(Exception):
+    """A phase failure with a message meant for the user."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass
+class PhaseResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+
+class PhaseReporter:
+    """Publishes one phase's events for one import, keyed by artist id."""
+
+    def __init__(self, broker: KafkaBroker, request: ImportRequestedEvent, phase: Phase) -> None:
+        self._broker = broker
+        self._request = request
+        self.phase = phase
+        self._started = time.monotonic()
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self._started
+
+    async def _publish(self, event: PhaseEvent) -> None:
+        await self._broker.publish(event.model_dump(mode="json"), topic(IMPORTS_PROGRESS), key=event.key)
+
+    def _ids(self) -> dict:
+        return {"import_id": self._request.import_id, "artist_id": self._request.artist_id}
+
+    async def started(self) -> None:
+        self._started = time.monotonic()
+        await self._publish(PhaseStartedEvent(**self._ids(), payload=PhaseStarted(phase=self.phase)))
+
+    async def progress(self, done: int, total: int | None, message: str = "") -> None:
+        percent = 0.0 if not total else min(100.0, 100.0 * done / total)
+        payload = PhaseProgress(
+            phase=self.phase, done=done, total=total, percent=round(percent, 1), message=message
+        )
+        await self._publish(PhaseProgressEvent(**self._ids(), payload=payload))
+
+    async def completed(self, result: PhaseResult) -> None:
+        duration = self.elapsed_s
+        PHASE_DURATION.labels(self.phase.value, "completed").observe(duration)
+        payload = PhaseCompleted(
+            phase=self.phase, counts=result.counts, duration_s=round(duration, 3), message=result.message
+        )
+        await self._publish(PhaseCompletedEvent(**self._ids(), payload=payload))
+
+    async def failed(self, error: str, retryable: bool) -> None:
+        duration = self.elapsed_s
+        PHASE_DURATION.labels(self.phase.value, "failed").observe(duration)
+        payload = PhaseFailed(
+            phase=self.phase, error=error, retryable=retryable, duration_s=round(duration, 3)
+        )
+        await self._publish(PhaseFailedEvent(**self._ids(), payload=payload))
+
+
+PhaseWork = Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
+
+
+def register_phase_consumer(
+    broker: KafkaBroker, phase: Phase, consumer: str, work: PhaseWork, *, concurrency: int = 8
+) -> None:
+    """Subscribe `work` to imports.requested in consumer group `consumer`."""
+    sessions = session_factory()
+    source = topic(IMPORTS_REQUESTED)
+
+    @broker.subscriber(
+        source,
+        group_id=consumer,
+        ack_policy=CONSUMER_ACK_POLICY,
+        auto_offset_reset="earliest",
+        max_workers=concurrency,
+        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+    )
+    async def handle(body: bytes, message: KafkaMessage) -> None:
+        try:
+            request = ImportRequestedEvent.model_validate_json(body)
+        except ValidationError as exc:
+            # Can never succeed: park it with the reason, let the partition move on.
+            DEAD_LETTERS.labels(source).inc()
+            await broker.publish(
+                body,
+                dead_letter(IMPORTS_REQUESTED),
+                key=message.raw_message.key,  # type: ignore[union-attr]
+                headers={"error": str(exc)[:2000], "consumer": consumer},
+            )
+            log.warning("dead-lettered a malformed ImportRequested: %s", exc.errors()[:1])
+            return
+        async with sessions() as session:
+            if await already_processed(session, consumer, request.event_id):
+                return
+        reporter = PhaseReporter(broker, request, phase)
+        await reporter.started()
+        try:
+            result = await work(request, reporter)
+        except PhaseError as exc:
+            await reporter.failed(str(exc), exc.retryable)
+        except Exception as exc:
+            log.exception("%s phase of import %s crashed", phase, request.import_id)
+            await reporter.failed(f"unexpected error: {type(exc).__name__}: {exc}", retryable=True)
+        else:
+            await reporter.completed(result)
+        async with sessions.begin() as session:
+            await mark_processed(session, consumer, request.event_id)

@@ -1,0 +1,27 @@
+"""Prometheus metrics named once. Bucket edges sit exactly on the SLO thresholds (0.2 s, 30 s, 45 s)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+KICKOFF_LATENCY = Histogram(
+    "mysetlist_kickoff_latency_seconds",
+    "POST /api/artists/import, request in to answer out",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5),
+)
+PHASE_DURATION = Histogram(
+    "mysetlist_phase_duration_seconds",
+    "Duration of one import phase",
+    ["phase", "outcome"],
+    buckets=(0.5, 1, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 45, 60, 120, 300),
+)
+IMPORTS_FINISHED = Counter("mysetlist_imports_finished_total", "Imports settled, by outcome", ["outcome"])
+SSE_CLIENTS = Gauge("mysetlist_sse_clients", "Open SSE streams")
+SSE_DELIVERY_LATENCY = Histogram(
+    "mysetlist_sse_delivery_latency_seconds",
+    "Event occurred_at to written to an SSE client",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5),
+)
+UPSTREAM_REQUESTS = Counter(
+    "mysetlist_upstream_requests_total", "Requests to upstream APIs", ["upstream", "status"]
+)
+UPSTREAM_RATE_LIMITED = Counter("mysetlist_upstream_rate_limited_total", "429s met", ["upstream"])
+DEAD_LETTERS = Counter("mysetlist_dead_letters_total", "Messages routed to a dead-letter topic", ["topic"])
