@@ -56,6 +56,8 @@ class Artist(Base):
     spotify_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     mbid: Mapped[str | None] = mapped_column(String(36))
     image_url: Mapped[str | None] = mapped_column(Text)
+    # set once the attraction's identity (name, image, Spotify id, MBID) was read from Ticketmaster
+    identity_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shows_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     catalog_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
