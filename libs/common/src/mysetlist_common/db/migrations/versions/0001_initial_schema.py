@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("spotify_id", sa.String(length=64), nullable=True),
         sa.Column("mbid", sa.String(length=36), nullable=True),
         sa.Column("image_url", sa.Text(), nullable=True),
+        sa.Column("identity_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shows_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("catalog_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
