@@ -1,0 +1,34 @@
+"""The gateway: kickoff, read API, search, the web page."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.kafka import make_broker
+from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.service import service_app
+from mysetlist_common.settings import get_settings
+
+from mysetlist_gateway import kickoff
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    # The relay owns the broker: it connects (and reconnects) in the background, so kickoffs never need Kafka.
+    relay = OutboxRelay(make_broker("gateway"), session_factory(), settings.outbox_poll_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessions = session_factory()
+        app.state.relay = relay
+        relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+            await relay.broker.stop()
+
+    app = service_app("gateway", lifespan=lifespan, version="0.1.0")
+    app.include_router(kickoff.router)
+    return app
