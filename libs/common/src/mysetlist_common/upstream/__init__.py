@@ -1,0 +1,1 @@
+"""Upstream API clients (Ticketmaster, Spotify, MusicBrainz) on one shared HTTP layer (`http`)."""

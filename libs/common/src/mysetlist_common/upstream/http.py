@@ -1,0 +1,353 @@
+"""The HTTP layer every upstream client shares, as small strategy objects on httpx.AsyncClient.
+
+- `RateBudget` paces requests evenly (one slot every `per / rate` seconds), shared per API key by every
+  concurrent import in the process, so our own traffic never trips a spike arrest.
+- A `Classifier` turns a response into a `Verdict`: done, retry after N seconds, wait until a moment,
+  or fail with a message. Upstream-specific classifiers run first and fall back to `classify_default`.
+- `UpstreamClient.get_json` applies both, retries with exponential backoff and full jitter, refuses to
+  wait beyond a cap (raising an error that says so), and counts requests and 429s per client instance
+  (one instance per import, so a phase can report its own figures) and in Prometheus per upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from mysetlist_common.metrics import UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Any]
+
+# Query parameters that carry secrets: never logged, never put into an error message.
+SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "client_secret", "access_token", "token"})
+
+
+def redact(url: str | httpx.URL) -> str:
+    """The URL with every secret query parameter value replaced, fit for logs and error messages."""
+    parts = urlsplit(str(url))
+    if not parts.query:
+        return str(url)
+    query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*,:/")))
+
+
+class UpstreamError(Exception):
+    """An upstream call that did not succeed; the message is meant for people and holds no secret."""
+
+    def __init__(self, message: str, *, upstream: str, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.upstream = upstream
+        self.status = status
+        self.retryable = retryable
+
+
+class WaitCapExceeded(UpstreamError):
+    """The upstream asked us to wait longer than we are allowed to."""
+
+    def __init__(self, message: str, *, upstream: str, status: int | None, wait_s: float):
+        super().__init__(message, upstream=upstream, status=status, retryable=True)
+        self.wait_s = wait_s
+
+
+# --------------------------------------------------------------------------------------------- pacing
+
+
+class RateBudget:
+    """Evenly paced request slots: `rate` requests per `per` seconds, never a burst.
+
+    Callers reserve the next free slot and sleep until it; reservation is synchronous, so any number of
+    concurrent tasks share one budget without a lock. `pause_until` pushes every future slot back when
+    the upstream says stop (a 429), so no caller keeps hammering it.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        per: float = 1.0,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0 or per <= 0:
+            raise ValueError("a rate budget needs a positive rate and interval")
+        self.spacing = per / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = float("-inf")
+
+    def reserve(self) -> float:
+        """Claim the next slot; return how long to wait for it."""
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self.spacing
+        return slot - now
+
+    async def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            await self._sleep(wait)
+
+    def pause_until(self, moment: float) -> None:
+        """No slot before `moment` (on this budget's clock)."""
+        self._next = max(self._next, moment)
+
+    def pause_for(self, seconds: float) -> None:
+        self.pause_until(self._clock() + seconds)
+
+
+_BUDGETS: dict[tuple[str, str], RateBudget] = {}
+
+
+def shared_budget(upstream: str, key: str, rate: float, per: float = 1.0) -> RateBudget:
+    """The process-wide budget of one API key (the key itself is only a dict key, never logged)."""
+    budget = _BUDGETS.get((upstream, key))
+    if budget is None or budget.spacing != per / rate:
+        budget = _BUDGETS[(upstream, key)] = RateBudget(rate, per)
+    return budget
+
+
+# ------------------------------------------------------------------------------------ classification
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one response or transport failure."""
+
+    action: Literal["done", "retry", "fail"]
+    # retry: wait this long (None = exponential backoff with jitter); rate_limited marks a 429
+    delay_s: float | None = None
+    # retry: wait until this wall-clock epoch second instead (a quota reset)
+    until_epoch_s: float | None = None
+    rate_limited: bool = False
+    message: str = ""
+
+    @classmethod
+    def done(cls) -> Verdict:
+        return cls("done")
+
+    @classmethod
+    def retry(
+        cls,
+        message: str,
+        *,
+        delay_s: float | None = None,
+        until_epoch_s: float | None = None,
+        rate_limited: bool = False,
+    ) -> Verdict:
+        return cls("retry", delay_s, until_epoch_s, rate_limited, message)
+
+    @classmethod
+    def fail(cls, message: str) -> Verdict:
+        return cls("fail", message=message)
+
+
+# A classifier returns None when it has no opinion; the next one (finally the default) decides.
+Classifier = Callable[[httpx.Response], Verdict | None]
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (only the delta-seconds form is used by our upstreams)."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def looks_like_html(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "")
+    return "html" in ctype or response.content[:1] == b"<"
+
+
+def classify_default(response: httpx.Response) -> Verdict:
+    status = response.status_code
+    if status == 429:
+        return Verdict.retry(
+            "rate limited (429)", delay_s=retry_after_seconds(response) or 1.0, rate_limited=True
+        )
+    if status >= 500 or status in (408, 425):
+        return Verdict.retry(f"upstream error {status}", delay_s=retry_after_seconds(response))
+    if status >= 400:
+        return Verdict.fail(f"request rejected with {status}: {_short_body(response)}")
+    if looks_like_html(response):
+        return Verdict.retry(f"an HTML page instead of JSON (status {status})")
+    return Verdict.done()
+
+
+def _short_body(response: httpx.Response, limit: int = 300) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+# ---------------------------------------------------------------------------------------- the client
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+
+    base_s: float = 0.25
+    cap_s: float = 8.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        return self.rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
+
+
+@dataclass
+class CallStats:
+    """One client instance's tally (one instance per import, so a phase reports its own figures)."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+
+
+class UpstreamClient:
+    """GET JSON from one upstream with pacing, classification, retries and a cap on waiting."""
+
+    def __init__(
+        self,
+        upstream: str,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        budget: RateBudget | None = None,
+        classifiers: Sequence[Classifier] = (),
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        max_retries: int = 6,
+        wait_cap_s: float = 60.0,
+        timeout_s: float | None = None,
+        backoff: Backoff | None = None,
+        wall_clock: Clock = time.time,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.upstream = upstream
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.budget = budget
+        self.classifiers = tuple(classifiers)
+        self.params = dict(params or {})
+        self.headers = dict(headers or {})
+        self.auth = auth
+        self.max_retries = max_retries
+        self.wait_cap_s = wait_cap_s
+        self.timeout_s = timeout_s
+        self.backoff = backoff or Backoff()
+        self.stats = CallStats()
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+
+    def url(self, path_or_url: str) -> str:
+        """Absolute URLs pass through; paths join the base URL, relative links (`/discovery/v2/...`)
+        join its origin when they already carry the base path."""
+        if "://" in path_or_url:
+            return path_or_url
+        base = urlsplit(self.base_url)
+        if base.path and path_or_url.startswith(base.path + "/"):
+            return urlunsplit((base.scheme, base.netloc, "", "", "")) + path_or_url
+        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def classify(self, response: httpx.Response) -> Verdict:
+        for classifier in self.classifiers:
+            verdict = classifier(response)
+            if verdict is not None:
+                return verdict
+        return classify_default(response)
+
+    async def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
+        # httpx replaces a URL's query with `params`: fold a link's own query (a `next` href) in first
+        url, _, query = self.url(path_or_url).partition("?")
+        merged = {**self.params, **dict(parse_qsl(query, True)), **(params or {})}
+        for attempt in range(self.max_retries + 1):
+            verdict, payload, status = await self._attempt(url, merged)
+            if verdict.action == "done":
+                return payload
+            shown = redact(httpx.URL(url, params=merged))
+            if verdict.action == "fail":
+                raise UpstreamError(
+                    f"{self.upstream}: {verdict.message} ({shown})", upstream=self.upstream, status=status
+                )
+            if attempt == self.max_retries:
+                raise UpstreamError(
+                    f"{self.upstream}: gave up after {attempt + 1} attempts, last: {verdict.message}",
+                    upstream=self.upstream,
+                    status=status,
+                    retryable=True,
+                )
+            wait = self._wait_for(verdict, attempt)
+            if wait > self.wait_cap_s:
+                raise WaitCapExceeded(
+                    f"{self.upstream}: {verdict.message}; it asks us to wait {_human(wait)}, "
+                    f"more than the {_human(self.wait_cap_s)} cap, so we stop here",
+                    upstream=self.upstream,
+                    status=status,
+                    wait_s=wait,
+                )
+            if verdict.rate_limited and self.budget is not None:
+                self.budget.pause_for(wait)  # everyone sharing the key waits, not just this caller
+            self.stats.retries += 1
+            log.info("%s: %s, retrying in %.2fs (%s)", self.upstream, verdict.message, wait, shown)
+            await self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _wait_for(self, verdict: Verdict, attempt: int) -> float:
+        if verdict.until_epoch_s is not None:
+            return max(0.0, verdict.until_epoch_s - self._wall_clock())
+        if verdict.delay_s is not None:
+            return verdict.delay_s
+        return self.backoff.delay(attempt)
+
+    async def _attempt(self, url: str, params: Mapping[str, Any]) -> tuple[Verdict, Any, int | None]:
+        if self.budget is not None:
+            await self.budget.acquire()
+        self.stats.requests += 1
+        try:
+            response = await self.http.get(
+                url,
+                params=params,
+                headers=self.headers,
+                auth=self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=self.timeout_s if self.timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException:
+            UPSTREAM_REQUESTS.labels(self.upstream, "timeout").inc()
+            return Verdict.retry("timed out"), None, None
+        except httpx.TransportError as exc:
+            UPSTREAM_REQUESTS.labels(self.upstream, "transport_error").inc()
+            return Verdict.retry(f"transport error {type(exc).__name__}"), None, None
+        UPSTREAM_REQUESTS.labels(self.upstream, str(response.status_code)).inc()
+        verdict = self.classify(response)
+        if verdict.rate_limited:
+            self.stats.rate_limited += 1
+            UPSTREAM_RATE_LIMITED.labels(self.upstream).inc()
+        if verdict.action != "done":
+            return verdict, None, response.status_code
+        try:
+            return verdict, response.json(), response.status_code
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return Verdict.retry("truncated or invalid JSON"), None, response.status_code
+
+
+def _human(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
