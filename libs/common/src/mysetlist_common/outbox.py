@@ -35,7 +35,12 @@ class OutboxRelay:
     """Publishes outbox rows: `wake()` after a commit delivers at once; polling covers other replicas."""
 
     def __init__(
-        self, broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], poll_interval_s: float = 0.05
+        self,
+        broker: KafkaBroker,
+        sessions: async_sessionmaker[AsyncSession],
+        poll_interval_s: float = 0.05,
+        *,
+        start_broker: bool = True,
     ) -> None:
         self.broker = broker
         self._sessions = sessions
@@ -43,6 +48,7 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        self._start_broker = start_broker
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -58,7 +64,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.5
-        broker_started = False
+        broker_started = not self._start_broker
         while True:
             try:
                 if not broker_started:

@@ -1,0 +1,7 @@
+from mysetlist_common.service import serve
+from mysetlist_common.settings import get_settings
+
+from mysetlist_progress.app import create_app
+
+settings = get_settings()
+serve(create_app(), settings.progress_host, settings.progress_port)

@@ -1,0 +1,49 @@
+"""The progress service: records import events, serves status and SSE streams."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.kafka import make_broker
+from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.service import service_app
+from mysetlist_common.settings import get_settings
+
+from mysetlist_progress import status, stream
+from mysetlist_progress.consumer import register_progress_consumer
+from mysetlist_progress.notifier import Notifier
+from mysetlist_progress.watchdog import watch
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    sessions = session_factory()
+    broker = make_broker("progress")
+    relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s, start_broker=False)
+    register_progress_consumer(broker, sessions, relay)
+    notifier = Notifier(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessions = sessions
+        app.state.notifier = notifier
+        app.state.heartbeat_s = settings.sse_heartbeat_s
+        notifier.start()
+        relay.start()
+        watchdog = asyncio.create_task(watch(sessions, relay, settings.import_stall_timeout_s))
+        try:
+            yield
+        finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+            await relay.stop()
+            await notifier.stop()
+
+    app = service_app("progress", broker, lifespan=lifespan, version="0.1.0")
+    app.include_router(status.router)
+    app.include_router(stream.router)
+    return app

@@ -1,0 +1,166 @@
+"""Records progress events: gapless per-import sequence, import_run and import_status, settling the import."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow
+from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
+from mysetlist_common.inbox import mark_processed
+from mysetlist_common.metrics import IMPORTS_FINISHED
+from mysetlist_common.outbox import enqueue
+from mysetlist_common.topics import IMPORTS_PROGRESS, topic
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mysetlist_progress.state import (
+    ENDED,
+    Phases,
+    all_ended,
+    apply_event,
+    failure_summary,
+    outcomes,
+    overall_progress,
+    status_message,
+)
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "progress"
+NOTIFY_CHANNEL = "progress_events"
+
+
+@dataclass
+class Recorded:
+    seq: int
+    settled: ImportFinishedEvent | None
+
+
+async def _append(session: AsyncSession, event: ProgressEvent) -> int | None:
+    """Append with the next sequence number of its import (the caller holds the import_run row lock)."""
+    next_seq = select(func.coalesce(func.max(ProgressEventRow.seq), 0) + 1).where(
+        ProgressEventRow.import_id == event.import_id
+    )
+    seq = await session.scalar(
+        insert(ProgressEventRow)
+        .values(
+            import_id=event.import_id,
+            seq=next_seq.scalar_subquery(),
+            artist_id=event.artist_id,
+            event_id=event.event_id,
+            type=event.type,
+            data=event.model_dump(mode="json"),
+            occurred_at=event.occurred_at,
+        )
+        .on_conflict_do_nothing(index_elements=[ProgressEventRow.event_id])
+        .returning(ProgressEventRow.seq)
+    )
+    return seq
+
+
+async def _lock_run(session: AsyncSession, import_id: UUID) -> Any:
+    return (
+        await session.execute(
+            select(ImportRun.id, ImportRun.artist_id, ImportRun.state, ImportRun.phases)
+            .where(ImportRun.id == import_id)
+            .with_for_update()
+        )
+    ).first()
+
+
+async def _save(
+    session: AsyncSession, run: Any, phases: Phases, stage: str, last_seq: int, **run_values: Any
+) -> None:
+    await session.execute(update(ImportRun).where(ImportRun.id == run.id).values(phases=phases, **run_values))
+    # the status row follows the artist's latest import only
+    await session.execute(
+        update(ImportStatus)
+        .where(ImportStatus.artist_id == run.artist_id, ImportStatus.import_id == run.id)
+        .values(
+            stage=stage,
+            progress=100 if stage in ENDED else overall_progress(phases),
+            message=status_message(phases, stage),
+            phases=phases,
+            last_seq=last_seq,
+            updated_at=func.now(),
+        )
+    )
+    await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(run.artist_id))))
+
+
+async def _settle(
+    session: AsyncSession, run: Any, phases: Phases, error: str | None
+) -> tuple[ImportFinishedEvent, int]:
+    outcome = "failed" if error else "completed"
+    finished = ImportFinishedEvent(
+        import_id=run.id,
+        artist_id=run.artist_id,
+        payload=ImportFinished(
+            outcome=outcome,
+            phases={Phase(k): v for k, v in outcomes(phases).items()},
+            message=error or "Import completed",
+        ),
+    )
+    seq = await _append(session, finished)
+    assert seq is not None
+    enqueue(session, topic(IMPORTS_PROGRESS), finished)
+    IMPORTS_FINISHED.labels(outcome).inc()
+    await _save(session, run, phases, outcome, seq, state=outcome, finished_at=func.now(), error=error)
+    return finished, seq
+
+
+async def record(session: AsyncSession, event: ProgressEvent) -> Recorded | None:
+    """Record one delivered event; None when it was seen before or belongs to no known import."""
+    if not await mark_processed(session, CONSUMER, event.event_id):
+        return None
+    run = await _lock_run(session, event.import_id)
+    if run is None:
+        log.warning("event %s for unknown import %s ignored", event.event_id, event.import_id)
+        return None
+    seq = await _append(session, event)
+    if seq is None:  # our own ImportFinished, already appended when we settled
+        return None
+    phases = apply_event(run.phases or {}, event)
+    if run.state == "running" and all_ended(phases):
+        finished, last = await _settle(session, run, phases, failure_summary(phases))
+        return Recorded(seq=last, settled=finished)
+    stage = run.state if run.state in ENDED else "running"
+    await _save(session, run, phases, stage, seq)
+    return Recorded(seq=seq, settled=None)
+
+
+async def fail_stalled(session: AsyncSession, stall_after_s: float) -> list[ImportFinishedEvent]:
+    """Settle as failed every running import whose phases have been silent for `stall_after_s`."""
+    last_activity = (
+        select(func.max(ProgressEventRow.recorded_at))
+        .where(ProgressEventRow.import_id == ImportRun.id)
+        .scalar_subquery()
+    )
+    stalled = (
+        await session.scalars(
+            select(ImportRun.id).where(
+                ImportRun.state == "running",
+                func.greatest(ImportRun.requested_at, func.coalesce(last_activity, ImportRun.requested_at))
+                < func.now() - text("make_interval(secs => :secs)").bindparams(secs=stall_after_s),
+            )
+        )
+    ).all()
+    settled = []
+    for import_id in stalled:  # rare; each under its own row lock so replicas never settle twice
+        run = await _lock_run(session, import_id)
+        if run is None or run.state != "running":
+            continue
+        phases = dict(run.phases or {})
+        silent = [name for name in (p.value for p in Phase) if phases.get(name, {}).get("state") not in ENDED]
+        for name in silent:
+            phases[name] = {
+                **phases.get(name, {}),
+                "state": "failed",
+                "percent": 100.0,
+                "error": f"stalled: no progress for {stall_after_s:.0f} s",
+            }
+        finished, _ = await _settle(session, run, phases, failure_summary(phases))
+        settled.append(finished)
+    return settled
