@@ -1,0 +1,171 @@
+"""Ticketmaster parsing against the recorded real responses, the classifier, windows and paging."""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.http import RateBudget
+from mysetlist_common.upstream.ticketmaster import (
+    TicketmasterClient,
+    Window,
+    best_image,
+    classify_ticketmaster,
+    continuation,
+    parse_event,
+    parse_events_page,
+    tm_datetime,
+)
+
+FIXTURES = Path("/work/shared/fixtures/upstream/ticketmaster")
+
+
+def _load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_recorded_page_parses_completely() -> None:
+    page = parse_events_page(_load("events_page_0.json"))
+    assert page.page is not None and page.page.total_elements == 102 and page.page.total_pages == 11
+    assert page.next_href is not None and page.next_href.startswith("/discovery/v2/events?")
+    events = [parse_event(raw) for raw in page.events]
+    assert len(events) == 10
+    first = events[0]
+    assert first.id == "G5e0Z918_Ls2g"
+    assert first.dates.start.date_time == datetime(2022, 9, 13, 23, 0, tzinfo=UTC)
+    assert first.dates.start.local_date == date(2022, 9, 13)
+    assert first.dates.start.local_time == time(19, 0)
+    assert first.dates.status.code == "onsale"
+    venue = first.venue
+    assert venue is not None and venue.id == "KovZpa2Gze"
+    assert venue.location is not None and venue.location.latitude == pytest.approx(42.890699)
+    assert venue.city is not None and venue.city.name == "Buffalo"
+    assert venue.state is not None and venue.state.state_code == "NY"
+    assert best_image(first.images) is not None and "TABLET_LANDSCAPE_LARGE_16_9" in best_image(first.images)
+    without_attractions = [e for e in events if not e.embedded.attractions]
+    assert len(without_attractions) == 2
+
+
+def test_recorded_attractions_carry_spotify_and_mbid() -> None:
+    page = parse_events_page(_load("events_page_0.json"))
+    alice = next(
+        a for e in map(parse_event, page.events) for a in e.embedded.attractions if a.name == "Alice Cooper"
+    )
+    assert alice.spotify_id == "3EhbVgyfGd7HkpsagwL9GS"
+    assert alice.mbid == "ee58c59f-8e7f-4430-b8ca-236c4d3745ae"
+    assert alice.image_url is not None and "16_9" in alice.image_url
+
+
+def test_recorded_empty_page_has_no_events() -> None:
+    page = parse_events_page(_load("events_empty_page.json"))
+    assert page.events == [] and page.next_href is None
+    assert page.page is not None and page.page.total_elements == 0
+
+
+def test_window_sends_tba_flags_and_exact_format() -> None:
+    window = Window(start=datetime(2027, 3, 1, 12, 30, 15, 999, tzinfo=UTC))
+    assert window.params() == {
+        "includeTBA": "yes",
+        "includeTBD": "yes",
+        "startDateTime": "2027-03-01T12:30:15Z",
+    }
+    assert Window().params() == {}
+
+
+def test_continuation_starts_a_day_before_the_last_date_reached() -> None:
+    reached = [
+        {"dates": {"start": {"dateTime": "2027-05-02T01:00:00Z"}}},
+        {"dates": {"start": {"localDate": "2027-05-03"}}},
+        {"dates": {"start": {"dateTBA": True}}},
+    ]
+    following = continuation(Window(), reached)
+    assert following == Window(start=datetime(2027, 5, 2, tzinfo=UTC))
+    # no progress possible inside one window: give up instead of looping
+    assert continuation(Window(start=datetime(2027, 5, 2, tzinfo=UTC)), reached) is None
+
+
+def _response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers or {})
+
+
+def test_classifier_quota_waits_until_reset() -> None:
+    body = {
+        "fault": {
+            "faultstring": "Rate limit quota violation",
+            "detail": {"errorcode": "policies.ratelimit.QuotaViolation"},
+        }
+    }
+    verdict = classify_ticketmaster(_response(429, body, {"Rate-Limit-Reset": "1800000000000"}))
+    assert verdict is not None and verdict.action == "retry" and verdict.until_epoch_s == 1800000000.0
+    assert "daily quota" in verdict.message
+
+
+def test_classifier_spike_arrest_backs_off_a_second() -> None:
+    body = {
+        "fault": {
+            "faultstring": "Spike arrest violation",
+            "detail": {"errorcode": "policies.ratelimit.SpikeArrestViolation"},
+        }
+    }
+    verdict = classify_ticketmaster(_response(429, body))
+    assert verdict is not None and verdict.delay_s == 1.0 and verdict.rate_limited
+
+
+def test_classifier_bad_key_fails() -> None:
+    verdict = classify_ticketmaster(
+        _response(401, {"fault": {"detail": {"errorcode": "oauth.v2.InvalidApiKey"}}})
+    )
+    assert verdict is not None and verdict.action == "fail" and "API key" in verdict.message
+
+
+def _event(n: int, day: int) -> dict[str, Any]:
+    when = datetime(2027, 1, 1, 20, tzinfo=UTC) + timedelta(days=day)
+    return {"id": f"E{n}", "name": f"Show {n}", "dates": {"start": {"dateTime": tm_datetime(when)}}}
+
+
+class FakeEvents:
+    """A tiny Ticketmaster: date-sorted events, the deep-paging error, windows, no _embedded when empty."""
+
+    def __init__(self, events: list[dict[str, Any]], size: int) -> None:
+        self.events = events
+        self.size = size
+        self.requests: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        self.requests.append(params)
+        size, page = int(params["size"]), int(params["page"])
+        if size * page >= 1000:
+            return _response(400, {"errors": [{"code": "DIS1035", "detail": "deep paging"}]})
+        chosen = self.events
+        if "startDateTime" in params:
+            chosen = [e for e in chosen if e["dates"]["start"]["dateTime"] >= params["startDateTime"]]
+        items = chosen[page * size : (page + 1) * size]
+        body: dict[str, Any] = {
+            "page": {
+                "size": size,
+                "totalElements": len(chosen),
+                "totalPages": -(-len(chosen) // size),
+                "number": page,
+            }
+        }
+        if items:
+            body["_embedded"] = {"events": items}
+        return _response(200, body)
+
+
+async def test_all_events_pages_past_the_deep_paging_limit() -> None:
+    events = [_event(n, n // 3) for n in range(1234)]
+    fake = FakeEvents(events, size=200)
+    settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_page_size=200)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
+        client = TicketmasterClient(http, settings, budget=RateBudget(1e9))
+        found, unreachable = await client.all_events("K1")
+    assert sorted(e["id"] for e in found) == sorted(e["id"] for e in events)
+    assert unreachable == 0
+    assert all(int(r["size"]) * int(r["page"]) < 1000 for r in fake.requests)
+    assert len(fake.requests) <= 8  # 7 pages at least, one more only for the overlap day
