@@ -1,0 +1,47 @@
+# The two commands that matter: `make demo` (the stack with sample imports) and `make test` (everything).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+STACK := python3 tools/stack/stack.py
+# What mypy checks: every package's source, the stack tooling, the shared fixtures and the benchmarks.
+TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
+	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
+
+.PHONY: help install test lint pytest up down status demo bench
+
+help:
+	@echo "make demo    install what is missing, start the stack, import sample artists"
+	@echo "make test    install what is missing, ruff + mypy + every test (real Kafka and PostgreSQL)"
+	@echo "make up | status | down    the local stack (ports in README.md)"
+	@echo "make bench   run bench/bench_*.py, results in bench-results/"
+
+install:
+	bash tools/stack/install.sh
+
+test:
+	bash tools/stack/install.sh --browser
+	$(MAKE) --no-print-directory lint pytest
+
+lint:
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy $(TYPED)
+
+pytest:
+	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+
+up:
+	bash tools/stack/install.sh --prometheus
+	$(STACK) up
+
+status:
+	@$(STACK) status
+
+down:
+	$(STACK) down
+
+demo: up
+	bash tools/stack/demo.sh
+
+bench:
+	bash tools/stack/install.sh
+	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)

@@ -1,0 +1,235 @@
+"""Shared test fixtures: the real Kafka and PostgreSQL of the local stack, a fresh migrated database per
+test module, a unique topic prefix per module, the upstream simulator process and an environment that
+points the settings at all of them.
+
+Kafka and PostgreSQL come from `tools/stack/stack.py` (the same code as `make up`): started when nothing
+serves their ports, never stopped (other sessions may share them). KAFKA_BOOTSTRAP_SERVERS and
+DATABASE_URL, when set, point the tests at other servers instead. SHARED_DIR (default <repo>/../shared)
+is where the recorded upstream fixtures live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib.util
+import itertools
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+_counter = itertools.count()
+
+
+def _load_stack() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("mysetlist_stack", REPO / "tools" / "stack" / "stack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("mysetlist_stack", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+stack = _load_stack()
+
+
+def run_in_thread(fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
+    """Run a coroutine on its own loop in a worker thread, leaving pytest-asyncio's loop alone."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(fn(*args))).result()
+
+
+# ---------------------------------------------------------------- Kafka
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """Bootstrap servers of a real Kafka broker (the stack's, started when needed)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    try:
+        with stack.stack_lock():
+            kafka = stack.Kafka()
+            kafka.start()
+    except stack.StackError as err:
+        pytest.fail(f"cannot start Kafka: {err}")
+    return str(kafka.bootstrap)
+
+
+@pytest.fixture(scope="module")
+def topic_prefix(request: pytest.FixtureRequest) -> str:
+    """A prefix no other test module (or earlier run) uses: topics are auto-created with 8 partitions."""
+    name = re.sub(r"[^a-z0-9]+", "-", request.module.__name__.rsplit(".", 1)[-1].lower()).strip("-")
+    return f"t-{name[:30]}-{uuid.uuid4().hex[:8]}."
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> str:
+    """URL of the application role on a real server (DATABASE_URL, or the stack's cluster)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    try:
+        with stack.stack_lock():
+            pg = stack.Postgres()
+            pg.start()
+    except stack.StackError as err:
+        pytest.fail(f"cannot start PostgreSQL: {err}")
+    return str(pg.url)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, *statements: str) -> list[Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        results = []
+        for sql in statements:
+            results.append(await conn.fetch(sql))
+        return results
+    finally:
+        await conn.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.fixture(scope="session")
+def _template_database(_postgres_url: str) -> Iterator[str]:
+    """A database migrated to head once per session; each module clones it (CREATE DATABASE ... TEMPLATE)."""
+    from mysetlist_common.db import migrate
+
+    # Databases of sessions that died before cleaning up (names carry the creating pid).
+    rows = run_in_thread(
+        _admin, _postgres_url, "SELECT datname FROM pg_database WHERE datname ~ '^t[0-9]+_'"
+    )[0]
+    stale = [r["datname"] for r in rows if not _pid_alive(int(r["datname"][1:].split("_", 1)[0]))]
+    if stale:
+        run_in_thread(_admin, _postgres_url, *(f'DROP DATABASE IF EXISTS "{d}" WITH (FORCE)' for d in stale))
+
+    name = f"t{os.getpid()}_template"
+    run_in_thread(
+        _admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
+    url = _with_database(_postgres_url, name)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # alembic's env.py runs its own event loop
+        pool.submit(migrate.upgrade, url).result()
+    yield name
+    run_in_thread(_admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def database_url(_postgres_url: str, _template_database: str) -> Iterator[str]:
+    """A fresh database at the migrations' head for this test module (SQLAlchemy asyncpg URL)."""
+    name = f"t{os.getpid()}_{next(_counter)}"
+    run_in_thread(_admin, _postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{_template_database}"')
+    yield _with_database(_postgres_url, name)
+    run_in_thread(_admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---------------------------------------------------------------- simulator and environment
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared folder beside the repository (recorded upstream responses, docs); SHARED_DIR overrides."""
+    path = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+    if not path.is_dir():
+        pytest.skip(f"shared folder {path} not found: set SHARED_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running upstream simulator process (`python -m mysetlist_simulator`), one per session."""
+    if importlib.util.find_spec("mysetlist_simulator.__main__") is None:
+        pytest.skip("the upstream simulator has no __main__ yet (tools/simulator)")
+    port = stack.free_port()
+    log = tmp_path_factory.mktemp("simulator") / "simulator.log"
+    env = {**os.environ, "SIM_PORT": str(port)}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not stack.http_ok(f"{url}/healthz"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"simulator did not become healthy on {url}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _clear_caches() -> None:
+    from mysetlist_common.db.session import get_engine
+    from mysetlist_common.settings import get_settings
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def stack_env(
+    request: pytest.FixtureRequest, kafka_bootstrap: str, database_url: str, topic_prefix: str
+) -> Iterator[dict[str, str]]:
+    """Point the settings at this module's database, topics and (when it exists) the simulator."""
+    env = {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_TOPIC_PREFIX": topic_prefix,
+    }
+    try:
+        sim = request.getfixturevalue("simulator_url")
+    except pytest.skip.Exception:
+        sim = None  # no simulator yet: tests that need it ask for simulator_url themselves
+    if sim:
+        env |= {
+            "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
+            "SPOTIFY_API_BASE_URL": f"{sim}/v1",
+            "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim}/api",
+            "MUSICBRAINZ_BASE_URL": f"{sim}/ws/2",
+        }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        _clear_caches()
+        yield env
+    _clear_caches()
