@@ -51,21 +51,25 @@ def run_in_thread(fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> An
         return pool.submit(lambda: asyncio.run(fn(*args))).result()
 
 
+def _is_local(host: str) -> bool:
+    return host in {"localhost", "::1", "[::1]"} or host.startswith("127.")
+
+
 # ---------------------------------------------------------------- Kafka
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    """Bootstrap servers of a real Kafka broker (the stack's, started when needed)."""
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    try:
-        with stack.stack_lock():
-            kafka = stack.Kafka()
-            kafka.start()
-    except stack.StackError as err:
-        pytest.fail(f"cannot start Kafka: {err}")
-    return str(kafka.bootstrap)
+    """Bootstrap servers of a real Kafka broker: KAFKA_BOOTSTRAP_SERVERS, else the stack's. A loopback
+    address nobody serves yet gets the stack's broker started on it."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.DEFAULT_KAFKA)
+    if _is_local(bootstrap.split(",")[0].rsplit(":", 1)[0]):
+        try:
+            with stack.stack_lock():
+                stack.Kafka().start()
+        except stack.StackError as err:
+            pytest.fail(f"cannot start Kafka: {err}")
+    return bootstrap
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +84,16 @@ def topic_prefix(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def _postgres_url() -> str:
-    """URL of the application role on a real server (DATABASE_URL, or the stack's cluster)."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    try:
-        with stack.stack_lock():
-            pg = stack.Postgres()
-            pg.start()
-    except stack.StackError as err:
-        pytest.fail(f"cannot start PostgreSQL: {err}")
-    return str(pg.url)
+    """URL of the application role on a real server: DATABASE_URL, else the stack's cluster. A loopback
+    address nobody serves yet gets the stack's cluster started on it."""
+    url = stack.database_url()
+    if _is_local(urllib.parse.urlsplit(url).hostname or ""):
+        try:
+            with stack.stack_lock():
+                stack.Postgres(url=url).start()
+        except stack.StackError as err:
+            pytest.fail(f"cannot start PostgreSQL: {err}")
+    return str(url)
 
 
 def _with_database(url: str, name: str) -> str:
