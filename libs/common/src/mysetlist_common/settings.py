@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     progress_host: str = "127.0.0.1"
     progress_port: int = 8001
     progress_base_url: str = "http://127.0.0.1:8001"
+    shows_ingest_host: str = "127.0.0.1"
     shows_ingest_port: int = 8002
     catalog_ingest_port: int = 8003
     simulator_port: int = 8100

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from mysetlist_common.settings import Settings, get_settings
 from mysetlist_common.upstream.http import (
@@ -169,6 +169,21 @@ class Dates(_Model):
 class _EventEmbedded(_Model):
     venues: list[Venue] = []
     attractions: list[Attraction] = []
+
+    @field_validator("venues", "attractions", mode="before")
+    @classmethod
+    def _drop_unusable(cls, value: Any, info: ValidationInfo) -> Any:
+        # a venue or attraction without an id is left out; the event itself is still worth keeping
+        model = Venue if info.field_name == "venues" else Attraction
+        if not isinstance(value, list):
+            return []
+        kept = []
+        for item in value:
+            try:
+                kept.append(model.model_validate(item))
+            except ValidationError:
+                continue
+        return kept
 
 
 class Event(_Model):

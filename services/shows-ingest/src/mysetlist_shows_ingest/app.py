@@ -1,0 +1,30 @@
+"""shows-ingest: consumes ImportRequested in its own group and runs the shows phase."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from mysetlist_common.events import Phase
+from mysetlist_common.ingest import register_phase_consumer
+from mysetlist_common.kafka import make_broker
+from mysetlist_common.service import service_app
+from mysetlist_shows_ingest.phase import ShowsPhase
+
+CONSUMER = "shows-ingest"
+
+
+def create_app() -> FastAPI:
+    broker = make_broker(CONSUMER)
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
+    register_phase_consumer(broker, Phase.SHOWS, CONSUMER, ShowsPhase(http))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await http.aclose()
+
+    return service_app(CONSUMER, broker, lifespan=lifespan, version="0.1.0")

@@ -1,0 +1,77 @@
+"""The shows phase of one import: identity first (the catalog phase waits for it), then every event."""
+
+import asyncio
+import logging
+
+import httpx
+from sqlalchemy import select
+
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.events import ImportRequestedEvent
+from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.settings import get_settings
+from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.ticketmaster import TicketmasterClient
+from mysetlist_shows_ingest import store
+from mysetlist_shows_ingest.mapping import map_events
+
+log = logging.getLogger(__name__)
+
+
+class ShowsPhase:
+    """`work(event, reporter)` for register_phase_consumer; one HTTP client shared by every import."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.sessions = session_factory()
+
+    async def __call__(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+        attraction_id = request.payload.tm_attraction_id
+        artist_id = request.artist_id
+        async with self.sessions() as session:
+            known = await session.scalar(select(store.Artist.id).where(store.Artist.id == artist_id))
+        if known is None:
+            raise PhaseError(f"artist {artist_id} does not exist; the gateway creates it before the import")
+
+        client = TicketmasterClient(self.http, get_settings())
+
+        async def on_page(done: int, total: int | None, label: str) -> None:
+            await reporter.progress(done, total, f"events {label}")
+
+        # Both start now: the attraction takes the first budget slot, events page 1 the next.
+        attraction_task = asyncio.create_task(client.attraction(attraction_id))
+        events_task = asyncio.create_task(client.all_events(attraction_id, on_page))
+        try:
+            attraction = await attraction_task
+            async with self.sessions.begin() as session:  # committed at once: the catalog phase waits for it
+                await store.write_identity(session, artist_id, attraction)
+            raw_events, unreachable = await events_task
+        except UpstreamError as exc:
+            events_task.cancel()
+            raise PhaseError(str(exc), retryable=exc.retryable) from exc
+
+        mapped = map_events(raw_events, artist_id)
+        async with self.sessions.begin() as session:
+            venue_ids, venues_changed = await store.upsert_venues(session, list(mapped.venues.values()))
+            shows_changed = await store.upsert_shows(session, mapped.shows, venue_ids)
+            # only a complete listing can tell that a show is gone
+            removed = (
+                0 if unreachable else await store.mark_removed(session, artist_id, sorted(mapped.seen_ids))
+            )
+            await store.mark_shows_synced(session, artist_id)
+        await reporter.progress(len(raw_events), len(raw_events), f"stored {len(mapped.shows)} shows")
+
+        counts = {
+            "events_seen": len(raw_events),
+            "shows_stored": len(mapped.shows),
+            "venues_stored": len(mapped.venues),
+            "shows_changed": shows_changed,
+            "venues_changed": venues_changed,
+            "shows_removed": removed,
+            "requests": client.stats.requests,
+            "rate_limited": client.stats.rate_limited,
+            **{f"skipped_{reason}": n for reason, n in sorted(mapped.skipped.items())},
+        }
+        if unreachable:
+            counts["events_unreachable"] = unreachable
+        return PhaseResult(counts=counts, message=f"{attraction.name}: {len(mapped.shows)} shows")

@@ -1,0 +1,123 @@
+"""Set-based writes of the shows phase: one statement per batch, nothing rewritten when nothing changed."""
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, case, exists, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import bindparam
+
+from mysetlist_common.db.schema import Artist, Base, Show, Venue
+from mysetlist_common.slugs import assign_name_slug
+from mysetlist_common.upstream.ticketmaster import Attraction
+
+BATCH = 1000  # rows per statement: 16 columns x 1000 stays far below the 65,535 bind parameters
+
+VENUE_COLUMNS = (
+    "name", "city", "state_code", "country_code", "address", "postal_code", "timezone",
+    "latitude", "longitude",
+)  # fmt: skip
+# artist_id is written on insert only: an event shared by two artists must not flip between them
+SHOW_COLUMNS = (
+    "venue_id", "name", "starts_at", "local_date", "local_time", "timezone", "status", "date_tba", "time_tba",
+    "url", "image_url", "removed_at",
+)  # fmt: skip
+
+
+def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+    for i in range(0, len(rows), BATCH):
+        yield rows[i : i + BATCH]
+
+
+def _upsert(model: type[Base], rows: Sequence[dict[str, Any]], key: str, columns: Sequence[str]) -> Any:
+    table = model.__table__
+    stmt = insert(model).values(list(rows))
+    changed = tuple_(*(table.c[c] for c in columns)).is_distinct_from(
+        tuple_(*(stmt.excluded[c] for c in columns))
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": func.now()},
+        where=changed,
+    ).returning(table.c.id)
+
+
+async def write_identity(session: AsyncSession, artist_id: UUID, attraction: Attraction) -> None:
+    """Name, slug, image, Spotify id and MBID; a missing value never replaces a known one."""
+    await assign_name_slug(session, artist_id, attraction.name)
+    spotify_id = attraction.spotify_id
+    other = Artist.__table__.alias("other")
+    # the Spotify id is unique: if another artist already holds it, keep ours as it is
+    spotify_free = ~exists().where(other.c.spotify_id == spotify_id, other.c.id != artist_id)
+    values = {
+        "name": attraction.name,
+        "image_url": func.coalesce(attraction.image_url, Artist.image_url),
+        "spotify_id": case(
+            (spotify_free, func.coalesce(spotify_id, Artist.spotify_id)), else_=Artist.spotify_id
+        ),
+        "mbid": func.coalesce(attraction.mbid, Artist.mbid),
+        "identity_synced_at": func.now(),
+        "updated_at": func.now(),
+    }
+    await session.execute(update(Artist).where(Artist.id == artist_id).values(values))
+
+
+async def upsert_venues(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, UUID], int]:
+    """Upsert by tm_venue_id; return every venue's database id and how many rows changed."""
+    changed = 0
+    for batch in _batches(rows):
+        changed += len((await session.execute(_upsert(Venue, batch, "tm_venue_id", VENUE_COLUMNS))).all())
+    ids: dict[str, UUID] = {}
+    wanted = [r["tm_venue_id"] for r in rows]
+    for i in range(0, len(wanted), 10 * BATCH):
+        found = await session.execute(
+            select(Venue.tm_venue_id, Venue.id).where(
+                Venue.tm_venue_id
+                == func.any(bindparam("ids", wanted[i : i + 10 * BATCH], type_=ARRAY(Venue.tm_venue_id.type)))
+            )
+        )
+        ids.update({tm_id: db_id for tm_id, db_id in found.tuples()})
+    return ids, changed
+
+
+async def upsert_shows(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], venue_ids: dict[str, UUID]
+) -> int:
+    ready = [
+        {k: v for k, v in row.items() if k != "tm_venue_id"}
+        | {"venue_id": venue_ids.get(row["tm_venue_id"] or "")}
+        for row in rows
+    ]
+    changed = 0
+    for batch in _batches(ready):
+        changed += len((await session.execute(_upsert(Show, batch, "tm_event_id", SHOW_COLUMNS))).all())
+    return changed
+
+
+async def mark_removed(session: AsyncSession, artist_id: UUID, returned_ids: Sequence[str]) -> int:
+    """Upcoming shows Ticketmaster no longer returns get removed_at; past shows stay as they are."""
+    now = datetime.now(UTC)
+    upcoming = or_(
+        Show.starts_at >= now,
+        and_(Show.starts_at.is_(None), or_(Show.local_date.is_(None), Show.local_date >= now.date())),
+    )
+    returned = bindparam("returned", list(returned_ids), type_=ARRAY(Show.tm_event_id.type))
+    result = await session.execute(
+        update(Show)
+        .where(
+            Show.artist_id == artist_id,
+            Show.removed_at.is_(None),
+            upcoming,
+            Show.tm_event_id != func.all(returned),
+        )
+        .values(removed_at=func.now(), updated_at=func.now())
+        .returning(Show.id)
+    )
+    return len(result.all())
+
+
+async def mark_shows_synced(session: AsyncSession, artist_id: UUID) -> None:
+    await session.execute(update(Artist).where(Artist.id == artist_id).values(shows_synced_at=func.now()))
