@@ -64,11 +64,15 @@ async def consume(bootstrap: str, count: int, group: str = GROUP, commit: bool =
 
 
 async def committed_offsets(bootstrap: str) -> dict[int, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        partitions = await producer.partitions_for(TOPIC)
+    finally:
+        await producer.stop()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # fetches the cluster's metadata
-        partitions = consumer.partitions_for_topic(TOPIC) or set()
         offsets = {p: await consumer.committed(TopicPartition(TOPIC, p)) for p in sorted(partitions)}
         return {p: o for p, o in offsets.items() if o is not None}
     finally:
