@@ -28,11 +28,19 @@ class Settings(BaseSettings):
     spotify_market: str = "US"
     spotify_mode: str = "auto"  # auto | development | extended
     spotify_retry_after_cap_s: float = 60.0
+    # Spotify publishes no number for its rolling 30 s window; the simulator's default is 3000.
+    spotify_requests_per_30s: float = 3000.0
 
     musicbrainz_base_url: str = f"{SIM}/ws/2"
     musicbrainz_enabled: bool = True
     musicbrainz_user_agent: str = "MySetlistImport/0.1 ( ops@mysetlist.example )"
     musicbrainz_timeout_s: float = 5.0
+    musicbrainz_requests_per_s: float = 1.0
+
+    # catalog-ingest: how long to wait for the shows phase to record the artist's identity
+    catalog_identity_wait_s: float = 15.0
+    # low-priority ISRC backfill after a Development-mode import (single-track calls per second; 0 = off)
+    catalog_isrc_backfill_per_s: float = 2.0
 
     http_timeout_s: float = 10.0
     http_max_retries: int = 6
@@ -46,6 +54,7 @@ class Settings(BaseSettings):
     progress_base_url: str = "http://127.0.0.1:8001"
     shows_ingest_host: str = "127.0.0.1"
     shows_ingest_port: int = 8002
+    catalog_ingest_host: str = "127.0.0.1"
     catalog_ingest_port: int = 8003
     simulator_port: int = 8100
     prometheus_port: int = 9090

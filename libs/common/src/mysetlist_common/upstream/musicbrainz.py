@@ -1,0 +1,77 @@
+"""MusicBrainz: an artist's Live release groups by MBID, in a few requests at <= 1 request/s.
+
+Optional metadata: the caller never waits long for it. Timeouts and 503s are not retried here; the
+result says what happened so the catalog decisions can say it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, shared_budget
+
+UPSTREAM = "musicbrainz"
+PAGE_SIZE = 100
+MAX_PAGES = 3  # few requests: an artist with more than 300 live release groups is not worth a longer wait
+
+
+@dataclass(frozen=True)
+class LiveReleases:
+    titles: tuple[str, ...]
+    complete: bool  # False: MusicBrainz did not answer fully; the rules decided alone
+    note: str
+
+
+def parse_live_titles(body: dict[str, Any]) -> tuple[list[str], int]:
+    """Titles of the release groups whose secondary types include Live, and the total count."""
+    titles = []
+    for group in body.get("release-groups") or ():
+        if not isinstance(group, dict) or not group.get("title"):
+            continue
+        secondary = {str(t).lower() for t in group.get("secondary-types") or ()}
+        if "live" in secondary:
+            titles.append(str(group["title"]))
+    return titles, int(body.get("count") or 0)
+
+
+class MusicBrainzClient:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.api = UpstreamClient(
+            UPSTREAM,
+            http,
+            base_url=settings.musicbrainz_base_url,
+            budget=shared_budget(UPSTREAM, "ip", settings.musicbrainz_requests_per_s),
+            headers={"User-Agent": settings.musicbrainz_user_agent, "Accept": "application/json"},
+            max_retries=0,  # a 503 means "slow down": the import goes on without rather than waits
+            timeout_s=settings.musicbrainz_timeout_s,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.api.stats.requests
+
+    async def live_release_titles(self, mbid: str) -> LiveReleases:
+        titles: list[str] = []
+        offset = 0
+        for _ in range(MAX_PAGES):
+            params = {
+                "query": f"arid:{mbid} AND secondarytype:live",
+                "fmt": "json",
+                "limit": PAGE_SIZE,
+                "offset": offset,
+            }
+            try:
+                body = await self.api.get_json("release-group", params)
+            except UpstreamError as exc:
+                why = f"status {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
+                return LiveReleases(tuple(titles), False, f"MusicBrainz unavailable ({why})")
+            found, count = parse_live_titles(body if isinstance(body, dict) else {})
+            titles.extend(found)
+            offset += PAGE_SIZE
+            if offset >= count or not body.get("release-groups"):
+                return LiveReleases(tuple(titles), True, f"MusicBrainz: {len(titles)} live release groups")
+        return LiveReleases(tuple(titles), False, f"MusicBrainz: first {len(titles)} live release groups")

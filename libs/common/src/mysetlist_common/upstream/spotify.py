@@ -1,0 +1,286 @@
+"""Spotify Web API client for both app modes, on the shared HTTP layer.
+
+- The client-credentials token is cached per process until shortly before expiry (an `httpx.Auth`, so a
+  401 on an expired token refreshes once and repeats the request).
+- The app mode (Development or Extended) is learnt from the answers (400 on a limit above 10, 403/404
+  on a batch endpoint) and remembered for the process; `settings.spotify_mode` forces it.
+- Audio features are asked for only until the first 403, then never again in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict, shared_budget
+from mysetlist_common.upstream.spotify_models import (
+    Page,
+    SpotifyAlbum,
+    SpotifyArtist,
+    SpotifyMode,
+    SpotifyParseError,
+    SpotifyTrack,
+    parse_album,
+    parse_album_with_tracks,
+    parse_artist,
+    parse_audio_features,
+    parse_page,
+    parse_track,
+)
+
+__all__ = [
+    "ALBUMS_PER_CALL",
+    "TRACKS_PER_CALL",
+    "BatchUnavailable",
+    "SpotifyAlbum",
+    "SpotifyArtist",
+    "SpotifyClient",
+    "SpotifyMode",
+    "SpotifyParseError",
+    "SpotifyTrack",
+]
+
+UPSTREAM = "spotify"
+ALBUMS_PER_CALL = 20
+TRACKS_PER_CALL = 50
+FEATURES_PER_CALL = 100
+EMBEDDED_TRACKS = 50
+PAGE_LIMIT = {SpotifyMode.EXTENDED: 50, SpotifyMode.DEVELOPMENT: 10}
+TOKEN_MARGIN_S = 60.0
+
+
+class BatchUnavailable(Exception):
+    """A batch endpoint this app may not use (Development mode)."""
+
+
+@dataclass
+class ProcessState:
+    """What this process learnt about its Spotify app; shared by every import."""
+
+    mode: SpotifyMode | None = None
+    audio_features: bool | None = None  # None: not tried yet
+
+    def reset(self) -> None:
+        self.mode = None
+        self.audio_features = None
+
+
+PROCESS = ProcessState()
+
+
+# ---------------------------------------------------------------------------------------------- token
+
+
+class _Token:
+    def __init__(self) -> None:
+        self.value: str | None = None
+        self.expires_at = 0.0
+        self.lock = asyncio.Lock()
+
+
+_TOKENS: dict[tuple[str, str], _Token] = {}
+
+
+class SpotifyAuth(httpx.Auth):
+    """Bearer token from the client-credentials flow, cached per process and client id."""
+
+    def __init__(self, http: httpx.AsyncClient, accounts_url: str, client_id: str, secret: str) -> None:
+        self._http = http
+        self._url = accounts_url.rstrip("/") + "/token"
+        self._basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        self._token = _TOKENS.setdefault((self._url, client_id), _Token())
+
+    async def _bearer(self, stale: str | None = None) -> str:
+        async with self._token.lock:
+            token = self._token
+            if token.value is None or token.value == stale or time.monotonic() >= token.expires_at:
+                response = await self._http.post(
+                    self._url,
+                    data={"grant_type": "client_credentials"},
+                    headers={"Authorization": f"Basic {self._basic}"},
+                )
+                if response.status_code != 200:
+                    raise UpstreamError(
+                        f"spotify: token request rejected with {response.status_code}",
+                        upstream=UPSTREAM,
+                        status=response.status_code,
+                        retryable=response.status_code >= 500 or response.status_code == 429,
+                    )
+                body = response.json()
+                token.value = body["access_token"]
+                ttl = float(body.get("expires_in") or 3600)
+                token.expires_at = time.monotonic() + max(ttl - TOKEN_MARGIN_S, ttl / 2)
+            assert token.value is not None
+            return token.value
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("SpotifyAuth needs an httpx.AsyncClient")
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        bearer = await self._bearer()
+        request.headers["Authorization"] = f"Bearer {bearer}"
+        response = yield request
+        if response.status_code == 401:  # expired or revoked early: one fresh token, one more try
+            request.headers["Authorization"] = f"Bearer {await self._bearer(stale=bearer)}"
+            yield request
+
+
+def classify_spotify(response: httpx.Response) -> Verdict | None:
+    """A 429 that is a quota, not a burst, is not worth retrying within an import."""
+    if response.status_code == 429 and b"QUOTA_EXCEEDED" in response.content[:2000]:
+        return Verdict.fail("Spotify quota exceeded (QUOTA_EXCEEDED): retry the import later")
+    return None
+
+
+# --------------------------------------------------------------------------------------------- client
+
+
+class SpotifyClient:
+    """One import's view of the Spotify API; `stats` counts this import's requests."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, state: ProcessState = PROCESS) -> None:
+        self.market = settings.spotify_market
+        self.state = state
+        if settings.spotify_mode in (SpotifyMode.DEVELOPMENT, SpotifyMode.EXTENDED):
+            state.mode = SpotifyMode(settings.spotify_mode)
+        auth = SpotifyAuth(
+            http,
+            settings.spotify_accounts_base_url,
+            settings.spotify_client_id,
+            settings.spotify_client_secret.get_secret_value(),
+        )
+        self.api = UpstreamClient(
+            UPSTREAM,
+            http,
+            base_url=settings.spotify_api_base_url,
+            budget=shared_budget(
+                UPSTREAM, settings.spotify_client_id, settings.spotify_requests_per_30s, per=30.0
+            ),
+            classifiers=(classify_spotify,),
+            auth=auth,
+            max_retries=settings.http_max_retries,
+            wait_cap_s=settings.spotify_retry_after_cap_s,
+            timeout_s=settings.http_timeout_s,
+        )
+
+    @property
+    def mode(self) -> SpotifyMode | None:
+        return self.state.mode
+
+    @property
+    def requests(self) -> int:
+        return self.api.stats.requests
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self.api.get_json(path, params)
+        if not isinstance(body, dict):
+            raise SpotifyParseError(f"{path}: answer is not a JSON object")
+        return body
+
+    def _learn(self, mode: SpotifyMode) -> None:
+        if self.state.mode is None:
+            self.state.mode = mode
+
+    # ------------------------------------------------------------------------------------ artists
+
+    async def search_artists(self, name: str) -> list[SpotifyArtist]:
+        body = await self._get("search", {"q": name, "type": "artist", "market": self.market, "limit": 10})
+        page = parse_page(body.get("artists") or {}, "artist search")
+        return [parse_artist(item) for item in page.items]
+
+    async def artist_albums(self, artist_id: str, group: str) -> AsyncIterator[list[SpotifyAlbum]]:
+        """The artist's releases of one include_group, page by page (so callers can start on them).
+
+        Stops on a short or empty page and never trusts `total` (Development mode inflates it).
+        """
+        offset = 0
+        while True:
+            limit = PAGE_LIMIT[self.state.mode or SpotifyMode.EXTENDED]
+            params = {"include_groups": group, "market": self.market, "limit": limit, "offset": offset}
+            try:
+                body = await self._get(f"artists/{artist_id}/albums", params)
+            except UpstreamError as exc:
+                if exc.status == 400 and limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
+                    self.state.mode = SpotifyMode.DEVELOPMENT  # "Invalid limit": a Development app
+                    continue
+                raise
+            if limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
+                self._learn(SpotifyMode.EXTENDED)
+            page = parse_page(body, "artist albums")
+            albums = [parse_album(item, group) for item in page.items]
+            if albums:
+                yield albums
+            if len(page.items) < limit:
+                return
+            offset += limit
+
+    # ------------------------------------------------------------------------------ batch (Extended)
+
+    async def _batch(self, path: str, ids: Sequence[str]) -> dict[str, Any]:
+        if self.state.mode is SpotifyMode.DEVELOPMENT:
+            raise BatchUnavailable(path)
+        try:
+            body = await self._get(path, {"ids": ",".join(ids), "market": self.market})
+        except UpstreamError as exc:
+            if exc.status in (403, 404):
+                self.state.mode = SpotifyMode.DEVELOPMENT
+                raise BatchUnavailable(path) from exc
+            raise
+        self._learn(SpotifyMode.EXTENDED)
+        return body
+
+    async def several_albums(self, ids: Sequence[str]) -> list[tuple[SpotifyAlbum, Page]]:
+        """Up to 20 albums, each with its first 50 tracks embedded."""
+        assert len(ids) <= ALBUMS_PER_CALL
+        body = await self._batch("albums", ids)
+        return [parse_album_with_tracks(a) for a in body.get("albums") or () if isinstance(a, dict)]
+
+    async def several_tracks(self, ids: Sequence[str]) -> list[SpotifyTrack]:
+        """Up to 50 full tracks: ISRC and popularity."""
+        assert len(ids) <= TRACKS_PER_CALL
+        body = await self._batch("tracks", ids)
+        return [parse_track(t) for t in body.get("tracks") or () if isinstance(t, dict)]
+
+    # ------------------------------------------------------------------------------- both modes
+
+    async def album_tracks(self, album_id: str, offset: int = 0) -> list[SpotifyTrack]:
+        """Every track of an album from `offset` on (simplified: no ISRC, no popularity)."""
+        tracks: list[SpotifyTrack] = []
+        while True:
+            body = await self._get(
+                f"albums/{album_id}/tracks",
+                {"market": self.market, "limit": EMBEDDED_TRACKS, "offset": offset},
+            )
+            page = parse_page(body, "album tracks")
+            tracks.extend(parse_track(item, album_id) for item in page.items)
+            if len(page.items) < EMBEDDED_TRACKS:
+                return tracks
+            offset += EMBEDDED_TRACKS
+
+    async def track(self, track_id: str) -> SpotifyTrack:
+        return parse_track(await self._get(f"tracks/{track_id}", {"market": self.market}))
+
+    async def audio_features(self, ids: Sequence[str]) -> dict[str, float]:
+        """Liveness per track id, or nothing when the app has no audio features (learnt once)."""
+        if self.state.audio_features is False or self.state.mode is SpotifyMode.DEVELOPMENT:
+            return {}
+        liveness: dict[str, float] = {}
+        for start in range(0, len(ids), FEATURES_PER_CALL):
+            chunk = ids[start : start + FEATURES_PER_CALL]
+            try:
+                body = await self._get("audio-features", {"ids": ",".join(chunk)})
+            except UpstreamError as exc:
+                # Optional signal: never fail an import for it. A 403 means the app has none.
+                if exc.status in (403, 404):
+                    self.state.audio_features = False
+                return liveness
+            self.state.audio_features = True
+            liveness.update(parse_audio_features(body))
+        return liveness

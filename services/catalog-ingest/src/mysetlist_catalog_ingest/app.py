@@ -1,0 +1,43 @@
+"""The catalog-ingest service: consumes ImportRequested, runs the catalog phase, backfills ISRCs."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from mysetlist_catalog_ingest.backfill import IsrcBackfill
+from mysetlist_catalog_ingest.phase import CatalogPhase
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.events import Phase
+from mysetlist_common.ingest import register_phase_consumer
+from mysetlist_common.kafka import make_broker
+from mysetlist_common.service import service_app
+from mysetlist_common.settings import get_settings
+
+CONSUMER = "catalog-ingest"
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    sessions = session_factory()
+    broker = make_broker(CONSUMER)
+    http = httpx.AsyncClient(
+        timeout=settings.http_timeout_s, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    )
+    phase = CatalogPhase(settings, sessions, http)
+    backfill = IsrcBackfill(settings, sessions, http, phase.activity)
+    phase.on_stored = backfill.schedule
+    register_phase_consumer(broker, Phase.CATALOG, CONSUMER, phase)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.phase = phase
+        app.state.backfill = backfill
+        backfill.start()
+        try:
+            yield
+        finally:
+            await backfill.stop()
+
+    return service_app(CONSUMER, broker, lifespan=lifespan, version="0.1.0")

@@ -1,0 +1,110 @@
+"""Fetching an artist's releases and tracks with the fewest requests and the shortest chain of round trips.
+
+Both include_groups are listed concurrently, and each page of releases starts its track fetch at once, so
+the whole chain is: one listing page after another, then one more round trip (or two for albums with more
+than 50 tracks). Extended mode uses the batch endpoints; Development mode one album-tracks call per release.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from mysetlist_catalog_ingest.catalog import WANTED_GROUPS, Candidate, select_releases
+from mysetlist_common.upstream.spotify import (
+    ALBUMS_PER_CALL,
+    TRACKS_PER_CALL,
+    BatchUnavailable,
+    SpotifyClient,
+)
+from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack, parse_track
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass
+class Fetched:
+    releases: list[SpotifyAlbum] = field(default_factory=list)
+    tracks: list[Candidate] = field(default_factory=list)
+
+
+def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def _tracks_batched(spotify: SpotifyClient, albums: Sequence[SpotifyAlbum]) -> list[Candidate]:
+    """Extended: several-albums (first 50 tracks embedded), album-tracks pages for the rest."""
+    by_id = {a.id: a for a in albums}
+    out: list[Candidate] = []
+    rest: list[tuple[SpotifyAlbum, int]] = []
+    for full, page in await spotify.several_albums([a.id for a in albums]):
+        album = by_id.get(full.id, full)
+        out.extend(Candidate(t, album) for t in _page_tracks(page.items, album.id))
+        if page.next and len(page.items) >= 50:
+            rest.append((album, len(page.items)))
+    more = await asyncio.gather(*(spotify.album_tracks(a.id, offset) for a, offset in rest))
+    for (album, _), tracks in zip(rest, more, strict=True):
+        out.extend(Candidate(t, album) for t in tracks)
+    return out
+
+
+def _page_tracks(items: Sequence[dict], album_id: str) -> list[SpotifyTrack]:
+    return [parse_track(item, album_id) for item in items]
+
+
+async def _tracks_per_album(spotify: SpotifyClient, album: SpotifyAlbum) -> list[Candidate]:
+    return [Candidate(t, album) for t in await spotify.album_tracks(album.id)]
+
+
+async def _tracks_of(spotify: SpotifyClient, albums: Sequence[SpotifyAlbum]) -> list[Candidate]:
+    if not albums:
+        return []
+    try:
+        return await _tracks_batched(spotify, albums)
+    except BatchUnavailable:
+        pass  # Development mode (now remembered): one call per album
+    parts = await asyncio.gather(*(_tracks_per_album(spotify, a) for a in albums))
+    return [c for part in parts for c in part]
+
+
+async def fetch_catalog(spotify: SpotifyClient, artist_id: str, progress: Progress | None = None) -> Fetched:
+    fetched = Fetched()
+    seen: set[str] = set()
+    pending: list[asyncio.Task[list[Candidate]]] = []
+
+    async def list_group(group: str) -> None:
+        async for page in spotify.artist_albums(artist_id, group):
+            fresh = [a for a in select_releases(page) if a.id not in seen]
+            seen.update(a.id for a in fresh)
+            fetched.releases.extend(fresh)
+            # Start the track fetch of this page now, while the next page is being listed.
+            size = ALBUMS_PER_CALL if spotify.mode is SpotifyMode.EXTENDED else 1
+            for chunk_start in range(0, len(fresh), size):
+                chunk = fresh[chunk_start : chunk_start + size]
+                pending.append(asyncio.create_task(_tracks_of(spotify, chunk)))
+
+    try:
+        await asyncio.gather(*(list_group(g) for g in WANTED_GROUPS))
+        if progress:
+            await progress(0, len(fetched.releases))
+        for done, task in enumerate(asyncio.as_completed(pending), 1):
+            fetched.tracks.extend(await task)
+            if progress and done % max(1, len(pending) // 4) == 0:
+                await progress(done, len(pending))
+    finally:
+        for task in pending:
+            task.cancel()
+    fetched.tracks.sort(
+        key=lambda c: (c.album.release_date, c.album.id, c.track.disc_number, c.track.track_number)
+    )
+    return fetched
+
+
+async def full_tracks(spotify: SpotifyClient, ids: Sequence[str]) -> list[SpotifyTrack]:
+    """ISRC and popularity: several-tracks in Extended mode, else one call per track."""
+    if not ids:
+        return []
+    try:
+        parts = await asyncio.gather(*(spotify.several_tracks(c) for c in chunked(ids, TRACKS_PER_CALL)))
+        return [t for part in parts for t in part]
+    except BatchUnavailable:
+        return list(await asyncio.gather(*(spotify.track(i) for i in ids)))

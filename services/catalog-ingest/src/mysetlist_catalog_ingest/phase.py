@@ -1,0 +1,198 @@
+"""The catalog phase for one ImportRequested: identify, fetch, classify, dedupe, persist."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mysetlist_catalog_ingest.catalog import (
+    Verdict,
+    isrc_needed,
+    plan_catalog,
+    screen,
+    with_full_tracks,
+    with_known_isrcs,
+)
+from mysetlist_catalog_ingest.fetch import fetch_catalog, full_tracks
+from mysetlist_catalog_ingest.store import (
+    ArtistIdentity,
+    known_isrcs,
+    load_artist,
+    persist,
+    save_track_isrcs,
+    set_spotify_id,
+)
+from mysetlist_common.events import ImportRequestedEvent
+from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.settings import Settings
+from mysetlist_common.titles import normalize_title
+from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
+from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode
+
+log = logging.getLogger(__name__)
+
+IDENTITY_POLL_S = 0.2
+
+
+@dataclass
+class Activity:
+    """Imports running in this process: the ISRC backfill yields to them."""
+
+    running: int = 0
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.idle.set()
+
+    def enter(self) -> None:
+        self.running += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.running -= 1
+        if self.running == 0:
+            self.idle.set()
+
+
+async def wait_for_identity(
+    sessions: async_sessionmaker[AsyncSession], artist_id: UUID, wait_s: float
+) -> ArtistIdentity:
+    """The artist row, once the shows phase recorded the attraction's identity (or after `wait_s`)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        async with sessions() as session:
+            artist = await load_artist(session, artist_id)
+        if artist is None:
+            raise PhaseError(f"artist {artist_id} does not exist")
+        if artist.identity_synced_at is not None or time.monotonic() >= deadline:
+            return artist
+        await asyncio.sleep(IDENTITY_POLL_S)
+
+
+async def find_artist(spotify: SpotifyClient, name: str) -> str | None:
+    """A search hit only when its normalised name equals the artist's: a near miss is a wrong catalog."""
+    wanted = normalize_title(name)
+    if not wanted:
+        return None
+    matches = [a.id for a in await spotify.search_artists(name) if normalize_title(a.name) == wanted]
+    return matches[0] if len(set(matches)) == 1 else None
+
+
+class CatalogPhase:
+    """`work` for register_phase_consumer. One instance per process; clients per import."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient,
+        on_stored: Callable[[UUID, str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.http = http
+        self.on_stored = on_stored
+        self.activity = Activity()
+
+    async def __call__(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+        self.activity.enter()
+        try:
+            return await self.run(request, reporter)
+        except UpstreamError as exc:
+            raise PhaseError(str(exc), retryable=exc.retryable) from exc
+        finally:
+            self.activity.leave()
+
+    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+        settings = self.settings
+        artist = await wait_for_identity(self.sessions, request.artist_id, settings.catalog_identity_wait_s)
+        spotify = SpotifyClient(settings, self.http)
+        musicbrainz = MusicBrainzClient(settings, self.http)
+
+        spotify_id = artist.spotify_id
+        if spotify_id is None:
+            spotify_id = await find_artist(spotify, artist.name)
+            if spotify_id is None:
+                return PhaseResult(
+                    counts={"skipped": 1, "songs": 0, "spotify_requests": spotify.requests},
+                    message=f"skipped: no Spotify artist named exactly {artist.name!r}",
+                )
+            async with self.sessions.begin() as session:
+                await set_spotify_id(session, artist.id, spotify_id)
+
+        live_task: asyncio.Task[LiveReleases] | None = None
+        if settings.musicbrainz_enabled and artist.mbid:
+            live_task = asyncio.create_task(musicbrainz.live_release_titles(artist.mbid))
+
+        async def progress(done: int, total: int) -> None:
+            await reporter.progress(done, total, f"fetched tracks of {done} of {total} release batches")
+
+        try:
+            fetched = await fetch_catalog(spotify, spotify_id, progress)
+        except BaseException:
+            if live_task:
+                live_task.cancel()
+            raise
+        live = await self._live_releases(live_task)
+        mode = spotify.mode or SpotifyMode.DEVELOPMENT
+
+        # Rules first; only tracks that survive them are worth an ISRC or audio-features request.
+        screened = screen(spotify_id, fetched.tracks, live.titles)
+        candidates = screened.candidates
+        async with self.sessions() as session:
+            known = await known_isrcs(session, [c.id for c in candidates])
+        candidates = with_known_isrcs(candidates, known)
+        if mode is SpotifyMode.EXTENDED:
+            ask = [c.id for c in candidates]
+        else:
+            ask = [i for i in isrc_needed(candidates) if i not in known]
+        await reporter.progress(len(fetched.tracks), len(fetched.tracks), f"asking {len(ask)} ISRCs")
+        full, liveness = await asyncio.gather(
+            full_tracks(spotify, ask), spotify.audio_features([c.id for c in candidates])
+        )
+        if full and mode is SpotifyMode.DEVELOPMENT:
+            async with self.sessions.begin() as session:
+                await save_track_isrcs(session, full)
+        tracks = with_full_tracks(with_known_isrcs(fetched.tracks, known), full)
+        note = "" if live.complete else live.note
+        plan = plan_catalog(spotify_id, tracks, mode, live.titles, liveness, note=note)
+
+        async with self.sessions.begin() as session:
+            stored = await persist(session, artist.id, request.import_id, plan)
+        if self.on_stored is not None:
+            self.on_stored(artist.id, mode.value)
+
+        counts = {v.value: 0 for v in Verdict}
+        for d in plan.decisions:
+            counts[d.verdict.value] += 1
+        counts |= {
+            "songs": len(plan.kept),
+            "releases": len(fetched.releases),
+            "tracks_fetched": len(plan.decisions),
+            "isrc_requests": len(ask),
+            "songs_written": stored.songs_written,
+            "links_removed": stored.links_removed,
+            "spotify_requests": spotify.requests,
+            "musicbrainz_requests": musicbrainz.requests,
+            "skipped": 0,
+        }
+        message = (
+            f"{len(plan.kept)} studio songs from {len(fetched.releases)} releases "
+            f"({mode.value} mode); {live.note}"
+        )
+        return PhaseResult(counts=counts, message=message)
+
+    async def _live_releases(self, task: asyncio.Task[LiveReleases] | None) -> LiveReleases:
+        if task is None:
+            why = "disabled" if not self.settings.musicbrainz_enabled else "no MBID known"
+            return LiveReleases((), False, f"MusicBrainz not asked ({why})")
+        try:
+            return await asyncio.wait_for(task, self.settings.musicbrainz_timeout_s)
+        except TimeoutError:
+            return LiveReleases((), False, "MusicBrainz did not answer in time; rules decided alone")
