@@ -6,7 +6,7 @@ STACK := python3 tools/stack/stack.py
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
-.PHONY: help install test lint pytest up down status demo bench
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -17,13 +17,20 @@ help:
 install:
 	bash tools/stack/install.sh
 
+# -k: every check runs and reports even when an earlier one failed; the exit code still fails.
 test:
 	bash tools/stack/install.sh --browser
-	$(MAKE) --no-print-directory lint pytest
+	$(MAKE) --no-print-directory -k ruff format-check mypy pytest
 
-lint:
+lint: ruff format-check mypy
+
+ruff:
 	$(UV) run --no-sync ruff check .
+
+format-check:
 	$(UV) run --no-sync ruff format --check .
+
+mypy:
 	$(UV) run --no-sync mypy $(TYPED)
 
 pytest:
