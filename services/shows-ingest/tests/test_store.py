@@ -1,0 +1,116 @@
+"""Set-based writes on the real database: upserts, no rewrite on a re-import, removals, returning shows."""
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mysetlist_common.db.session import make_engine
+from mysetlist_shows_ingest import store
+from mysetlist_shows_ingest.mapping import map_events
+
+pytestmark = pytest.mark.real
+FIXTURE = Path("/work/shared/fixtures/upstream/ticketmaster/events_page_0.json")
+
+
+def _events(shift_days: int) -> list[dict[str, Any]]:
+    """The recorded events moved into the future (so they count as upcoming)."""
+    events = json.loads(FIXTURE.read_text())["_embedded"]["events"]
+    for event in events:
+        start = event["dates"]["start"]
+        moment = datetime.fromisoformat(start["dateTime"].replace("Z", "+00:00")) + timedelta(days=shift_days)
+        start["dateTime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        start["localDate"] = (
+            (datetime.fromisoformat(start["localDate"]) + timedelta(days=shift_days)).date().isoformat()
+        )
+    return events
+
+
+@pytest.fixture(scope="module")
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine: AsyncEngine = make_engine(database_url, pool_size=2)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def _artist(sessions: async_sessionmaker[AsyncSession], tm_id: str) -> UUID:
+    async with sessions.begin() as session:
+        return await session.scalar(
+            text("INSERT INTO artist (name, slug, tm_attraction_id) VALUES (:n, :s, :t) RETURNING id"),
+            {"n": tm_id, "s": f"tm-{tm_id.lower()}", "t": tm_id},
+        )
+
+
+async def _import(
+    sessions: async_sessionmaker[AsyncSession], artist_id: UUID, events: list
+) -> tuple[int, int, int]:
+    mapped = map_events(events, artist_id)
+    async with sessions.begin() as session:
+        venue_ids, venues_changed = await store.upsert_venues(session, list(mapped.venues.values()))
+        shows_changed = await store.upsert_shows(session, mapped.shows, venue_ids)
+        removed = await store.mark_removed(session, artist_id, sorted(mapped.seen_ids))
+    return venues_changed, shows_changed, removed
+
+
+async def _versions(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    async with sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT 'show:' || tm_event_id, xmin::text FROM show"
+                " UNION ALL SELECT 'venue:' || tm_venue_id, xmin::text FROM venue"
+            )
+        )
+        return dict(rows.all())
+
+
+async def test_reimport_rewrites_nothing_and_removal_round_trip(sessions) -> None:
+    artist_id = await _artist(sessions, "K8STORE1")
+    events = _events(shift_days=2000)
+    venues_changed, shows_changed, removed = await _import(sessions, artist_id, events)
+    assert (shows_changed, removed) == (10, 0) and venues_changed == len(
+        {e["_embedded"]["venues"][0]["id"] for e in events}
+    )
+    async with sessions() as session:
+        linked = await session.scalar(text("SELECT count(*) FROM show WHERE venue_id IS NOT NULL"))
+    assert linked == 10
+
+    before = await _versions(sessions)
+    assert await _import(sessions, artist_id, copy.deepcopy(events)) == (0, 0, 0)
+    assert await _versions(sessions) == before  # not one row rewritten
+
+    # Ticketmaster stops returning one upcoming show: it is marked removed, not deleted ...
+    gone = events[3]["id"]
+    assert (await _import(sessions, artist_id, [e for e in events if e["id"] != gone]))[2] == 1
+    async with sessions() as session:
+        removed_at = await session.scalar(
+            text("SELECT removed_at FROM show WHERE tm_event_id = :i"), {"i": gone}
+        )
+    assert removed_at is not None
+    # ... and when it comes back, removed_at is cleared
+    assert (await _import(sessions, artist_id, events))[1] == 1
+    async with sessions() as session:
+        removed_at = await session.scalar(
+            text("SELECT removed_at FROM show WHERE tm_event_id = :i"), {"i": gone}
+        )
+    assert removed_at is None
+
+
+async def test_past_shows_stay_when_no_longer_returned(sessions) -> None:
+    artist_id = await _artist(sessions, "K8STORE2")
+    past = _events(shift_days=-30)  # recorded in 2022, moved further into the past
+    for event in past:
+        event["id"] += "-past"
+    await _import(sessions, artist_id, past)
+    assert (await _import(sessions, artist_id, []))[2] == 0
+    async with sessions() as session:
+        kept = await session.scalar(
+            text("SELECT count(*) FROM show WHERE artist_id = :a AND removed_at IS NULL"), {"a": artist_id}
+        )
+    assert kept == 10
