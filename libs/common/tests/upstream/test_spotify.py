@@ -1,0 +1,163 @@
+"""Spotify client: parsing the recorded real answers, mode detection, audio features switching off.
+
+The mode tests use httpx.MockTransport (an in-memory double that answers like the real API does in each
+mode); the real behaviour is exercised end to end against the simulator in the catalog-ingest tests.
+"""
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.spotify import (
+    BatchUnavailable,
+    ProcessState,
+    SpotifyClient,
+    SpotifyMode,
+)
+from mysetlist_common.upstream.spotify_models import (
+    parse_album,
+    parse_album_with_tracks,
+    parse_artist,
+    parse_audio_features,
+    parse_page,
+    parse_track,
+)
+
+
+def test_recorded_answers_parse(shared_dir: Path) -> None:
+    def fixture(name: str) -> dict:
+        return json.loads((shared_dir / "fixtures" / "upstream" / "spotify" / name).read_text())
+
+    albums = [parse_album(a) for a in parse_page(fixture("artist_albums.json")).items]
+    assert albums and all(a.id and a.album_type in ("album", "single", "compilation") for a in albums)
+    assert albums[0].album_group == "single"
+
+    album, page = parse_album_with_tracks(fixture("album.json"))
+    tracks = [parse_track(t, album.id) for t in page.items]
+    assert album.name == "She's So Unusual" and tracks[0].name == "Money Changes Everything"
+    assert all(t.isrc is None and t.album_id == album.id for t in tracks)  # simplified: no ISRC
+
+    several = fixture("several_albums.json")["albums"]
+    assert all(parse_album_with_tracks(a)[1].items for a in several)
+
+    full = [parse_track(t) for t in fixture("several_tracks.json")["tracks"]]
+    assert all(t.isrc and t.popularity is not None and t.duration_ms > 0 for t in full)
+    one = parse_track(fixture("track.json"))
+    assert (one.name, one.isrc, one.popularity) == ("Mr. Brightside", "GBFFP0300052", 73)
+
+    simplified = [parse_track(t, "album") for t in parse_page(fixture("album_tracks.json")).items]
+    assert simplified and all(t.artist_ids for t in simplified)
+
+    artists = [parse_artist(a) for a in parse_page(fixture("search_artists.json")["artists"]).items]
+    assert artists and all(a.name for a in artists)
+
+    liveness = parse_audio_features(fixture("several_audio_features.json"))
+    assert liveness and all(0 <= v <= 1 for v in liveness.values())
+
+
+def _development_api(calls: list[str]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        calls.append(f"{path}?{request.url.query.decode()}")
+        if path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "token_type": "bearer", "expires_in": 3600})
+        if request.headers.get("authorization") != "Bearer t":
+            return httpx.Response(401, json={"error": {"status": 401}})
+        if path.endswith("/albums") and "/artists/" in path:
+            limit = int(request.url.params["limit"])
+            if limit > 10:
+                return httpx.Response(400, json={"error": {"status": 400, "message": "Invalid limit"}})
+            offset = int(request.url.params["offset"])
+            count = max(0, min(limit, 13 - offset))
+            items = [
+                {"id": f"a{offset + i}", "name": f"Album {offset + i}", "album_type": "album", "artists": []}
+                for i in range(count)
+            ]
+            # Development mode's unreliable paging: `next` even on the last page, inflated total.
+            return httpx.Response(200, json={"items": items, "next": "more", "total": 999, "limit": limit})
+        if path in ("/v1/albums", "/v1/tracks", "/v1/audio-features"):
+            return httpx.Response(403, json={"error": {"status": 403, "message": "Forbidden"}})
+        return httpx.Response(404, json={"error": {"status": 404}})
+
+    return httpx.MockTransport(handler)
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(
+        spotify_api_base_url="http://spotify.test/v1",
+        spotify_accounts_base_url="http://accounts.test/api",
+        spotify_client_id=f"id-{id(kw)}",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_development_mode_is_detected_from_a_400_on_the_limit_and_remembered() -> None:
+    calls: list[str] = []
+    state = ProcessState()
+    async with httpx.AsyncClient(transport=_development_api(calls)) as http:
+        client = SpotifyClient(_settings(), http, state)
+        albums = [a async for page in client.artist_albums("x", "album") for a in page]
+        assert [a.id for a in albums] == [f"a{i}" for i in range(13)]  # stopped on the short page
+        assert state.mode is SpotifyMode.DEVELOPMENT
+        listing = [c for c in calls if "/artists/" in c]
+        assert len(listing) == 3  # one 400 at limit 50, then pages of 10 (10 + 3)
+
+        with pytest.raises(BatchUnavailable):  # remembered: no request is spent on a batch endpoint
+            await client.several_tracks(["t1"])
+        again = SpotifyClient(_settings(), http, state)  # another import of the same process
+        calls.clear()
+        _ = [a async for page in again.artist_albums("x", "single") for a in page]
+        assert all("limit=10" in c for c in calls if "/artists/" in c)
+        assert not any("/v1/tracks" in c for c in calls)
+
+
+async def test_a_403_on_a_batch_endpoint_means_development_mode() -> None:
+    calls: list[str] = []
+    state = ProcessState()
+    async with httpx.AsyncClient(transport=_development_api(calls)) as http:
+        client = SpotifyClient(_settings(), http, state)
+        with pytest.raises(BatchUnavailable):
+            await client.several_albums(["a1", "a2"])
+        assert state.mode is SpotifyMode.DEVELOPMENT
+
+
+async def test_forced_mode_skips_detection() -> None:
+    calls: list[str] = []
+    state = ProcessState()
+    async with httpx.AsyncClient(transport=_development_api(calls)) as http:
+        client = SpotifyClient(_settings(spotify_mode="development"), http, state)
+        _ = [a async for page in client.artist_albums("x", "album") for a in page]
+        assert not any("limit=50" in c for c in calls)
+
+
+async def test_audio_features_403_switches_them_off_for_the_process() -> None:
+    calls: list[str] = []
+    state = ProcessState(mode=SpotifyMode.EXTENDED)
+    async with httpx.AsyncClient(transport=_development_api(calls)) as http:
+        client = SpotifyClient(_settings(), http, state)
+        assert await client.audio_features(["t1", "t2"]) == {}
+        assert state.audio_features is False
+        calls.clear()
+        assert await client.audio_features(["t3"]) == {}
+        assert calls == []  # never asked again
+
+
+async def test_quota_exceeded_is_not_retried() -> None:
+    attempts = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        attempts += 1
+        body = {"error": {"status": 429, "message": "quota", "reason": "QUOTA_EXCEEDED"}}
+        return httpx.Response(429, json=body, headers={"Retry-After": "1"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = SpotifyClient(_settings(), http, ProcessState())
+        with pytest.raises(UpstreamError, match="QUOTA_EXCEEDED"):
+            await client.track("t1")
+    assert attempts == 1
