@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.spotify import (
