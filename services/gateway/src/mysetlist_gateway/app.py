@@ -10,7 +10,7 @@ from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
 
-from mysetlist_gateway import kickoff
+from mysetlist_gateway import kickoff, read_api, search, sse_proxy, web
 
 
 def create_app() -> FastAPI:
@@ -31,4 +31,8 @@ def create_app() -> FastAPI:
 
     app = service_app("gateway", lifespan=lifespan, version="0.1.0")
     app.include_router(kickoff.router)
+    app.include_router(search.router)
+    app.include_router(read_api.router)
+    app.include_router(sse_proxy.router)
+    app.include_router(web.router)
     return app

@@ -1,0 +1,433 @@
+"""The read API: an artist (by id or by any slug it ever had), its shows and its songs.
+
+Caching: every answer carries an ETag derived from the columns that change whenever an import writes
+(artist.updated_at, shows_synced_at, catalog_synced_at, import_status.import_id/last_seq/updated_at), so
+an import that records progress or finishes changes the ETag by itself: nothing has to remember to
+invalidate anything. `Cache-Control: no-cache` makes clients revalidate each time; a matching
+If-None-Match is answered 304 after one small primary-key lookup, before the list query runs.
+
+Old slugs: `/api/artists/by-slug/{alias}` answers 308 to the current slug's URL, so bookmarks and the
+shell slug handed out at kickoff keep working and clients learn the canonical URL.
+"""
+
+import hashlib
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from sqlalchemy import Row, case, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mysetlist_common.db.schema import Artist, ArtistSlugAlias, ArtistSong, ImportStatus, Show, Song, Venue
+from mysetlist_gateway.kickoff import get_sessions
+
+router = APIRouter(tags=["artists"])
+
+CACHE_CONTROL = "public, no-cache"
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class ErrorBody(BaseModel):
+    detail: str = Field(description="what went wrong, for people")
+
+
+class ImportSummary(ApiModel):
+    import_id: UUID
+    stage: Literal["pending", "running", "completed", "failed"]
+    progress: int
+    message: str
+    updated_at: datetime
+
+
+class ArtistCounts(ApiModel):
+    upcoming_shows: int
+    past_shows: int
+    songs: int
+
+
+class ArtistOut(ApiModel):
+    id: UUID
+    name: str
+    slug: str
+    tm_attraction_id: str
+    spotify_id: str | None
+    mbid: str | None
+    image_url: str | None
+    shows_synced_at: datetime | None
+    catalog_synced_at: datetime | None
+    counts: ArtistCounts
+    last_import: ImportSummary | None = Field(description="the latest import, null before the first")
+
+
+class VenueOut(ApiModel):
+    id: UUID
+    name: str
+    city: str | None
+    state_code: str | None
+    country_code: str | None
+    timezone: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class ShowOut(ApiModel):
+    id: UUID
+    tm_event_id: str
+    name: str
+    upcoming: bool = Field(description="on or after today (undated TBA shows count as upcoming)")
+    status: str = Field(description="onsale | offsale | cancelled | postponed | rescheduled")
+    starts_at: datetime | None
+    local_date: date | None
+    local_time: time | None
+    timezone: str | None
+    date_tba: bool
+    time_tba: bool
+    url: str | None
+    image_url: str | None
+    setlist_ready: bool
+    venue: VenueOut | None
+
+
+class SongOut(ApiModel):
+    id: UUID
+    spotify_id: str
+    isrc: str | None
+    name: str
+    album_name: str | None
+    album_type: str | None
+    release_date: str | None
+    duration_ms: int | None
+    popularity: int | None
+
+
+class Page(ApiModel):
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last")
+
+
+class ShowPage(Page):
+    items: list[ShowOut]
+
+
+class SongPage(Page):
+    items: list[SongOut]
+
+
+class SongSort(StrEnum):
+    name = "name"
+    popularity = "popularity"
+    release_date = "release_date"
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "unknown artist"}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "unchanged since the If-None-Match ETag"}
+}
+ETAG_HEADERS = {
+    "ETag": {"description": "version of this answer", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "always revalidate", "schema": {"type": "string"}},
+}
+
+# ------------------------------------------------------------------------------------------ queries
+
+_UPCOMING = or_(Show.local_date.is_(None), Show.local_date >= func.current_date())
+_LIVE_SHOW = Show.removed_at.is_(None)
+
+
+def _artist_query() -> Any:
+    """The artist, its latest import and its counts in one statement (scalar subqueries, no N+1)."""
+    shows = select(func.count()).where(Show.artist_id == Artist.id, _LIVE_SHOW)
+    return (
+        select(
+            Artist,
+            ImportStatus,
+            shows.where(_UPCOMING).scalar_subquery().label("upcoming_shows"),
+            shows.where(~_UPCOMING).scalar_subquery().label("past_shows"),
+            select(func.count()).where(ArtistSong.artist_id == Artist.id).scalar_subquery().label("songs"),
+        )
+        .select_from(Artist)
+        .outerjoin(ImportStatus, ImportStatus.artist_id == Artist.id)
+    )
+
+
+def _version_query() -> Any:
+    """Only the columns the ETag is made of: a primary-key lookup, cheap enough for every request."""
+    return (
+        select(
+            Artist.id,
+            Artist.updated_at,
+            Artist.shows_synced_at,
+            Artist.catalog_synced_at,
+            ImportStatus.import_id,
+            ImportStatus.last_seq,
+            ImportStatus.updated_at.label("status_updated_at"),
+        )
+        .select_from(Artist)
+        .outerjoin(ImportStatus, ImportStatus.artist_id == Artist.id)
+    )
+
+
+def make_etag(version: Row[Any], request: Request) -> str:
+    # the URL's path and query are part of it: page 2 and page 1 are different representations
+    raw = "|".join(str(v) for v in version) + "|" + request.url.path + "?" + request.url.query
+    return 'W/"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    weak = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == weak for tag in if_none_match.split(","))
+
+
+async def _version_or_404(session: AsyncSession, artist_id: UUID) -> Row[Any]:
+    version = (await session.execute(_version_query().where(Artist.id == artist_id))).first()
+    if version is None:
+        raise HTTPException(404, "unknown artist")
+    return version
+
+
+def _not_modified_or_headers(request: Request, response: Response, version: Row[Any]) -> Response | None:
+    etag = make_etag(version, request)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return None
+
+
+def _artist_out(row: Any) -> ArtistOut:
+    artist: Artist = row[0]
+    status: ImportStatus | None = row[1]
+    return ArtistOut(
+        id=artist.id,
+        name=artist.name,
+        slug=artist.slug,
+        tm_attraction_id=artist.tm_attraction_id,
+        spotify_id=artist.spotify_id,
+        mbid=artist.mbid,
+        image_url=artist.image_url,
+        shows_synced_at=artist.shows_synced_at,
+        catalog_synced_at=artist.catalog_synced_at,
+        counts=ArtistCounts(upcoming_shows=row.upcoming_shows, past_shows=row.past_shows, songs=row.songs),
+        last_import=None
+        if status is None
+        else ImportSummary(
+            import_id=status.import_id,
+            stage=status.stage,
+            progress=status.progress,
+            message=status.message,
+            updated_at=status.updated_at,
+        ),
+    )
+
+
+def _next_offset(total: int, limit: int, offset: int) -> int | None:
+    return offset + limit if offset + limit < total else None
+
+
+# ------------------------------------------------------------------------------------------ routes
+
+
+@router.get(
+    "/api/artists/by-slug/{slug}",
+    response_model=ArtistOut,
+    summary="An artist by its current slug; an old slug answers 308 to the current one",
+    responses={
+        200: {"headers": ETAG_HEADERS},
+        308: {
+            "description": "an old slug of the artist: Location is the current slug's URL",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        **NOT_MODIFIED,
+        **NOT_FOUND,
+    },
+)
+async def artist_by_slug(slug: str, request: Request, response: Response, sessions: Sessions) -> Any:
+    # one statement: the artist whose slug it is now, or else the one that had it before
+    by_current = select(Artist.id).where(Artist.slug == slug).scalar_subquery()
+    by_alias = select(ArtistSlugAlias.artist_id).where(ArtistSlugAlias.slug == slug).scalar_subquery()
+    async with sessions() as session:
+        version = (
+            await session.execute(_version_query().where(Artist.id == func.coalesce(by_current, by_alias)))
+        ).first()
+        if version is None:
+            raise HTTPException(404, "unknown artist")
+        current = await session.scalar(select(Artist.slug).where(Artist.id == version.id))
+        if current != slug:
+            location = str(request.url_for("artist_by_slug", slug=current).replace(query=request.url.query))
+            return RedirectResponse(location, status_code=308, headers={"Cache-Control": "no-cache"})
+        if (early := _not_modified_or_headers(request, response, version)) is not None:
+            return early
+        row = (await session.execute(_artist_query().where(Artist.id == version.id))).one()
+    return _artist_out(row)
+
+
+@router.get(
+    "/api/artists/{artist_id}",
+    response_model=ArtistOut,
+    summary="An artist with its counts and latest import",
+    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+)
+async def artist_by_id(artist_id: UUID, request: Request, response: Response, sessions: Sessions) -> Any:
+    async with sessions() as session:
+        version = await _version_or_404(session, artist_id)
+        if (early := _not_modified_or_headers(request, response, version)) is not None:
+            return early
+        row = (await session.execute(_artist_query().where(Artist.id == artist_id))).one()
+    return _artist_out(row)
+
+
+@router.get(
+    "/api/artists/{artist_id}/shows",
+    response_model=ShowPage,
+    summary="An artist's shows: upcoming (soonest first), then past (latest first); removed ones left out",
+    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+)
+async def artist_shows(
+    artist_id: UUID,
+    request: Request,
+    response: Response,
+    sessions: Sessions,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    when: Annotated[Literal["all", "upcoming", "past"], Query(description="which shows")] = "all",
+) -> Any:
+    upcoming = _UPCOMING.label("upcoming")
+    query = (
+        select(Show, Venue, upcoming, func.count().over().label("total"))
+        .outerjoin(Venue, Venue.id == Show.venue_id)
+        .where(Show.artist_id == artist_id, _LIVE_SHOW)
+        .order_by(
+            case((_UPCOMING, 0), else_=1),
+            case((_UPCOMING, Show.local_date)).asc().nulls_last(),
+            case((_UPCOMING, Show.starts_at)).asc().nulls_last(),
+            Show.local_date.desc(),
+            Show.starts_at.desc().nulls_last(),
+            Show.id,
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    if when != "all":
+        query = query.where(_UPCOMING if when == "upcoming" else ~_UPCOMING)
+    async with sessions() as session:
+        version = await _version_or_404(session, artist_id)
+        if (early := _not_modified_or_headers(request, response, version)) is not None:
+            return early
+        rows = (await session.execute(query)).all()
+        total = rows[0].total if rows else await _count(session, query)
+    items = [
+        ShowOut(
+            id=show.id,
+            tm_event_id=show.tm_event_id,
+            name=show.name,
+            upcoming=is_upcoming,
+            status=show.status,
+            starts_at=show.starts_at,
+            local_date=show.local_date,
+            local_time=show.local_time,
+            timezone=show.timezone,
+            date_tba=show.date_tba,
+            time_tba=show.time_tba,
+            url=show.url,
+            image_url=show.image_url,
+            setlist_ready=show.setlist_ready,
+            venue=None
+            if venue is None
+            else VenueOut(
+                id=venue.id,
+                name=venue.name,
+                city=venue.city,
+                state_code=venue.state_code,
+                country_code=venue.country_code,
+                timezone=venue.timezone,
+                latitude=venue.latitude,
+                longitude=venue.longitude,
+            ),
+        )
+        for show, venue, is_upcoming, _total in rows
+    ]
+    return ShowPage(
+        items=items, total=total, limit=limit, offset=offset, next_offset=_next_offset(total, limit, offset)
+    )
+
+
+async def _count(session: AsyncSession, query: Any) -> int:
+    """Total when the page is empty (offset past the end): the window count has no row to ride on."""
+    counted = query.limit(None).offset(None).order_by(None).with_only_columns(literal_column("1"))
+    return int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+
+
+_SONG_SORT = {
+    SongSort.name: (func.lower(Song.name), "asc"),
+    SongSort.popularity: (Song.popularity, "desc"),
+    SongSort.release_date: (Song.release_date, "desc"),
+}
+
+
+@router.get(
+    "/api/artists/{artist_id}/songs",
+    response_model=SongPage,
+    summary="An artist's studio catalog (one song per ISRC)",
+    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+)
+async def artist_songs(
+    artist_id: UUID,
+    request: Request,
+    response: Response,
+    sessions: Sessions,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Annotated[SongSort, Query(description="sort key")] = SongSort.name,
+    order: Annotated[
+        Literal["asc", "desc"] | None,
+        Query(description="default: asc for name, desc for popularity and release_date"),
+    ] = None,
+) -> Any:
+    column, default_order = _SONG_SORT[sort]
+    key = column.asc() if (order or default_order) == "asc" else column.desc()
+    query = (
+        select(Song, func.count().over().label("total"))
+        .join(ArtistSong, ArtistSong.song_id == Song.id)
+        .where(ArtistSong.artist_id == artist_id)
+        .order_by(key.nulls_last(), func.lower(Song.name), Song.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    async with sessions() as session:
+        version = await _version_or_404(session, artist_id)
+        if (early := _not_modified_or_headers(request, response, version)) is not None:
+            return early
+        rows = (await session.execute(query)).all()
+        total = rows[0].total if rows else await _count(session, query)
+    items = [
+        SongOut(
+            id=song.id,
+            spotify_id=song.spotify_id,
+            isrc=song.isrc,
+            name=song.name,
+            album_name=song.album_name,
+            album_type=song.album_type,
+            release_date=song.release_date,
+            duration_ms=song.duration_ms,
+            popularity=song.popularity,
+        )
+        for song, _total in rows
+    ]
+    return SongPage(
+        items=items, total=total, limit=limit, offset=offset, next_offset=_next_offset(total, limit, offset)
+    )
