@@ -1,0 +1,36 @@
+"""The local Prometheus config and the SLO rules are valid (promtool, from Debian's prometheus package)."""
+
+import importlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.skip("promtool missing: `make test` installs Debian's prometheus package")
+    return found
+
+
+def test_rendered_config_and_rules_check(promtool: str, tmp_path: Path) -> None:
+    conf = stack.render_prometheus_config(tmp_path)
+    out = subprocess.run([promtool, "check", "config", str(conf)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "SUCCESS" in out.stdout + out.stderr
+    for svc in stack.SERVICES:
+        assert f"127.0.0.1:{svc.port}" in conf.read_text()
+
+
+def test_compose_config_checks(promtool: str, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    conf = tmp_path / "prometheus.yml"
+    conf.write_text((repo / "deploy/compose/prometheus.yml").read_text().replace("/etc/prometheus/", ""))
+    shutil.copy(repo / "tools/stack/prometheus/rules.yml", tmp_path / "rules.yml")
+    out = subprocess.run([promtool, "check", "config", str(conf)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
