@@ -19,7 +19,7 @@ install:
 
 # -k: every check runs and reports even when an earlier one failed; the exit code still fails.
 test:
-	bash tools/stack/install.sh --browser
+	bash tools/stack/install.sh --browser --prometheus
 	$(MAKE) --no-print-directory -k ruff format-check mypy pytest
 
 lint: ruff format-check mypy
