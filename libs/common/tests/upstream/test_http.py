@@ -1,10 +1,12 @@
 """Fast unit tests of the shared HTTP layer: pacing on a fake clock, classification, retries, the wait cap."""
 
 import asyncio
+import itertools
 import json
 
 import httpx
 import pytest
+
 from mysetlist_common.upstream.http import (
     Backoff,
     RateBudget,
@@ -30,37 +32,53 @@ class FakeClock:
         self.now += seconds
 
 
+async def _times(budget: RateBudget, clock: FakeClock, callers: int) -> list[float]:
+    sent: list[float] = []
+
+    async def call() -> None:
+        await budget.acquire()
+        sent.append(clock.now)
+
+    await asyncio.gather(*(call() for _ in range(callers)))
+    return sent
+
+
 async def test_budget_paces_concurrent_callers_evenly() -> None:
     clock = FakeClock()
     budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
-    slots = [budget.reserve() for _ in range(6)]
-    assert slots == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    sent = await _times(budget, clock, 6)
+    assert [t - sent[0] for t in sent] == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 
 
 async def test_budget_never_bursts_after_idle_time() -> None:
     clock = FakeClock()
     budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
-    budget.reserve()
+    await budget.acquire()
     clock.now += 10  # idle: no credit is saved up
-    assert budget.reserve() == 0
-    assert budget.reserve() == pytest.approx(0.2)
+    sent = await _times(budget, clock, 2)
+    assert sent[1] - sent[0] == pytest.approx(0.2)
+
+
+async def test_budget_spaces_from_a_late_wake_up() -> None:
+    clock = FakeClock()
+
+    async def late_sleep(seconds: float) -> None:
+        clock.now += seconds + 0.07  # a busy event loop wakes us 70 ms late
+
+    budget = RateBudget(5, 1.0, clock=clock, sleep=late_sleep)
+    sent = await _times(budget, clock, 4)
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert all(gap >= 0.2 for gap in gaps)
 
 
 async def test_budget_pause_delays_every_caller() -> None:
     clock = FakeClock()
     budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
-    budget.reserve()
+    await budget.acquire()
+    start = clock.now
     budget.pause_for(3.0)
-    assert budget.reserve() == pytest.approx(3.0)
-    assert budget.reserve() == pytest.approx(3.2)
-
-
-async def test_budget_shared_by_tasks_gives_distinct_slots() -> None:
-    clock = FakeClock()
-    budget = RateBudget(10, 1.0, clock=clock, sleep=clock.sleep)
-    waits = [budget.reserve() for _ in range(3)]
-    await asyncio.gather(*(budget.acquire() for _ in range(2)))
-    assert len(set(waits)) == 3
+    sent = await _times(budget, clock, 2)
+    assert [t - start for t in sent] == pytest.approx([3.0, 3.2])
 
 
 def _response(status: int, body: object = None, *, headers: dict | None = None, text: str | None = None):

@@ -1,6 +1,6 @@
 """The HTTP layer every upstream client shares, as small strategy objects on httpx.AsyncClient.
 
-- `RateBudget` paces requests evenly (one slot every `per / rate` seconds), shared per API key by every
+- `RateBudget` paces requests evenly (one every `per / rate` seconds), shared per API key by every
   concurrent import in the process, so our own traffic never trips a spike arrest.
 - A `Classifier` turns a response into a `Verdict`: done, retry after N seconds, wait until a moment,
   or fail with a message. Upstream-specific classifiers run first and fall back to `classify_default`.
@@ -65,11 +65,12 @@ class WaitCapExceeded(UpstreamError):
 
 
 class RateBudget:
-    """Evenly paced request slots: `rate` requests per `per` seconds, never a burst.
+    """Evenly paced requests: `rate` per `per` seconds, never a burst.
 
-    Callers reserve the next free slot and sleep until it; reservation is synchronous, so any number of
-    concurrent tasks share one budget without a lock. `pause_until` pushes every future slot back when
-    the upstream says stop (a 429), so no caller keeps hammering it.
+    Callers queue on a FIFO lock; each one goes `spacing` after the previous one actually went, so an
+    event loop that wakes a caller late never squeezes the next two requests together (a sliding-window
+    spike arrest would count them). `pause_until` pushes the next request back for everyone sharing the
+    key when the upstream says stop (a 429).
     """
 
     def __init__(
@@ -86,21 +87,24 @@ class RateBudget:
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
-    def reserve(self) -> float:
-        """Claim the next slot; return how long to wait for it."""
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self.spacing
-        return slot - now
+    def _queue(self) -> asyncio.Lock:
+        # one process-wide budget may outlive an event loop (tests, benchmarks): one lock per loop
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
 
     async def acquire(self) -> None:
-        wait = self.reserve()
-        if wait > 0:
-            await self._sleep(wait)
+        async with self._queue():
+            while (wait := self._next - self._clock()) > 0:
+                await self._sleep(wait)
+            self._next = self._clock() + self.spacing
 
     def pause_until(self, moment: float) -> None:
-        """No slot before `moment` (on this budget's clock)."""
+        """No request before `moment` (on this budget's clock)."""
         self._next = max(self._next, moment)
 
     def pause_for(self, seconds: float) -> None:
