@@ -1,0 +1,237 @@
+"""The catalog phase for real: simulator process, real Kafka, real PostgreSQL, the service's own app.
+
+For every profile and both Spotify app modes the stored songs must be exactly the simulator's ground
+truth (one id of every studio recording, nothing else), a second import must rewrite no row, and missing
+optional upstreams (audio features, MusicBrainz) must not fail the phase.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from uuid import UUID
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from mysetlist_catalog_ingest.testing import (
+    CatalogService,
+    SimArtist,
+    Simulator,
+    catalog_service,
+    check_against_truth,
+)
+from mysetlist_common.events import PhaseCompletedEvent
+
+pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
+
+MODES = ("development", "extended")
+
+
+@pytest.fixture(scope="module")
+def env(stack_env: dict[str, str], simulator_url: str) -> Iterator[dict[str, str]]:
+    from mysetlist_common.db.session import get_engine
+    from mysetlist_common.settings import get_settings
+
+    extra = {
+        "CATALOG_ISRC_BACKFILL_PER_S": "0",  # tested on its own: here it would rewrite rows between imports
+        "CATALOG_IDENTITY_WAIT_S": "5",
+        "SPOTIFY_MODE": "auto",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in extra.items():
+            mp.setenv(key, value)
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        yield stack_env | extra
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def sim(simulator_url: str) -> AsyncIterator[Simulator]:
+    simulator = Simulator(simulator_url)
+    await simulator.config(audio_features_grandfathered=False, unreliable_paging=True)
+    yield simulator
+    await simulator.config(spotify_mode="development", unreliable_paging=False)
+    await simulator.aclose()
+
+
+async def by_profile(sim: Simulator) -> dict[str, SimArtist]:
+    """One artist with a Spotify link per profile."""
+    chosen: dict[str, SimArtist] = {}
+    for artist in await sim.artists():
+        if artist.spotify_id and artist.profile not in chosen:
+            chosen[artist.profile] = artist
+    assert {"sparse", "mid", "prolific"} <= set(chosen), chosen
+    return chosen
+
+
+async def import_ok(service: CatalogService, artist_id: UUID) -> PhaseCompletedEvent:
+    end = await service.run_import(artist_id)
+    assert isinstance(end, PhaseCompletedEvent), end
+    return end
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_every_profile_matches_the_truth_and_a_reimport_changes_nothing(
+    env: dict[str, str], sim: Simulator, mode: str
+) -> None:
+    await sim.config(spotify_mode=mode)
+    artists = await by_profile(sim)
+    async with catalog_service() as service:
+        for profile, artist in sorted(artists.items()):
+            artist_id = await service.add_artist(artist)
+            first = await import_ok(service, artist_id)
+            truth = await sim.truth(artist.tm_attraction_id)
+            stored = await service.stored_ids(artist_id)
+            assert check_against_truth(stored, truth) == [], (profile, mode)
+            assert first.payload.counts["songs"] == len(truth)
+
+            before = await service.row_versions(artist_id)
+            second = await import_ok(service, artist_id)
+            assert await service.row_versions(artist_id) == before, f"{profile}: a re-import rewrote rows"
+            assert second.payload.counts["songs_written"] == 0
+        assert service.app.state.phase is not None
+
+
+async def test_every_fetched_track_has_a_decision_and_no_live_recording_is_stored(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    artist = (await by_profile(sim))["prolific"]
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        end = await import_ok(service, artist_id)
+        async with service.sessions() as session:
+            rows = (
+                await session.execute(
+                    text("SELECT decision, count(*) FROM catalog_decision WHERE artist_id = :a GROUP BY 1"),
+                    {"a": artist_id},
+                )
+            ).tuples()
+            decisions: dict[str, int] = dict(rows.all())
+            orphan_dups = await session.scalar(
+                text(
+                    "SELECT count(*) FROM catalog_decision d"
+                    " WHERE d.artist_id = :a AND d.decision = 'duplicate'"
+                    " AND NOT EXISTS (SELECT 1 FROM catalog_decision k WHERE k.artist_id = d.artist_id"
+                    " AND k.spotify_track_id = d.duplicate_of AND k.decision = 'kept')"
+                ),
+                {"a": artist_id},
+            )
+            live_stored = await session.scalar(
+                text(
+                    "SELECT count(*) FROM song s JOIN catalog_decision d ON d.spotify_track_id = s.spotify_id"
+                    " WHERE d.artist_id = :a AND d.decision = 'live'"
+                ),
+                {"a": artist_id},
+            )
+    assert sum(decisions.values()) == end.payload.counts["tracks_fetched"]
+    assert decisions["live"] > 0 and decisions["duplicate"] > 0 and decisions["not_credited"] > 0
+    assert decisions["kept"] == end.payload.counts["songs"]
+    assert orphan_dups == 0 and live_stored == 0
+
+
+async def test_audio_features_403_does_not_fail_the_phase_and_grandfathered_apps_use_them(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    artist = (await by_profile(sim))["mid"]
+    await sim.config(spotify_mode="extended", audio_features_grandfathered=False)
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        await sim.reset_stats()
+        await import_ok(service, artist_id)
+        assert (
+            check_against_truth(await service.stored_ids(artist_id), await sim.truth(artist.tm_attraction_id))
+            == []
+        )
+    await sim.config(audio_features_grandfathered=True)
+    try:
+        async with catalog_service() as service:
+            await import_ok(service, artist_id)
+            truth = await sim.truth(artist.tm_attraction_id)
+            assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+    finally:
+        await sim.config(audio_features_grandfathered=False)
+
+
+async def test_musicbrainz_503_does_not_fail_the_phase_and_the_decisions_say_so(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    artist = (await by_profile(sim))["sparse"]
+    await sim.config(spotify_mode="development", rate_limits={"musicbrainz_per_s": 0.01})
+    try:
+        # Spend the simulator's MusicBrainz allowance: the service's request gets the real 503.
+        await sim.http.get(
+            "/ws/2/release-group",
+            params={"query": "arid:x", "fmt": "json"},
+            headers={"User-Agent": "catalog-test/1 ( test@example.org )"},
+        )
+        async with catalog_service() as service:
+            artist_id = await service.add_artist(artist)
+            end = await import_ok(service, artist_id)
+            assert "MusicBrainz" in end.payload.message
+            async with service.sessions() as session:
+                reasons = list(
+                    (
+                        await session.execute(
+                            text(
+                                "SELECT reason FROM catalog_decision"
+                                " WHERE artist_id = :a AND decision = 'kept'"
+                            ),
+                            {"a": artist_id},
+                        )
+                    ).scalars()
+                )
+            assert reasons and all("MusicBrainz unavailable" in r for r in reasons)
+    finally:
+        await sim.config(rate_limits={"musicbrainz_per_s": 1.0})
+
+
+async def test_identity_recorded_by_the_shows_phase_later_is_waited_for(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    used = {a.tm_attraction_id for a in (await by_profile(sim)).values()}
+    artist = next(a for a in await sim.artists() if a.spotify_id and a.tm_attraction_id not in used)
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist, with_ids=False, identity_synced=False)
+
+        async def shows_phase_records_identity() -> None:
+            await asyncio.sleep(1.0)
+            async with service.sessions.begin() as session:
+                await session.execute(
+                    text(
+                        "UPDATE artist SET spotify_id = :sp, mbid = :mbid, identity_synced_at = now()"
+                        " WHERE id = :a"
+                    ),
+                    {"sp": artist.spotify_id, "mbid": artist.mbid, "a": artist_id},
+                )
+
+        later = asyncio.create_task(shows_phase_records_identity())
+        end = await import_ok(service, artist_id)
+        await later
+        truth = await sim.truth(artist.tm_attraction_id)
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+        assert end.payload.counts["songs"] == len(truth)
+
+
+async def test_without_a_spotify_link_search_by_exact_name_or_skip(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    unlinked = [a for a in await sim.artists() if not a.spotify_id]
+    assert unlinked, "the simulator has an artist without a Spotify link"
+    async with catalog_service() as service:
+        for artist in unlinked:
+            artist_id = await service.add_artist(artist, with_ids=False)
+            end = await import_ok(service, artist_id)
+            truth = await sim.truth(artist.tm_attraction_id)
+            assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+            assert end.payload.counts["skipped"] == (0 if truth else 1)
+
+        nobody = SimArtist("tm-nobody-here", None, None, "Nobody By This Name Zq", "none")
+        nobody_id = await service.add_artist(nobody, with_ids=False)
+        end = await import_ok(service, nobody_id)
+        assert end.payload.counts["skipped"] == 1 and end.payload.counts["songs"] == 0
+        assert await service.stored_ids(nobody_id) == []
