@@ -662,8 +662,9 @@ def line(name: str, where: str, state: str) -> None:
     say(f"  {name:<15} {where:<32} {state}")
 
 
-def up() -> None:
+def up() -> int:
     started = time.monotonic()
+    failed: list[str] = []
     with stack_lock():
         kafka, pg = Kafka(), Postgres()
         line("kafka", kafka.bootstrap, kafka.start())
@@ -672,7 +673,11 @@ def up() -> None:
         line("migrations", "alembic", "at head")
         for svc in SERVICES:
             if svc.exists():
-                line(svc.name, f"http://127.0.0.1:{svc.port}", start_service(svc))
+                try:
+                    line(svc.name, f"http://127.0.0.1:{svc.port}", start_service(svc))
+                except StackError as err:  # report it, start the rest, fail at the end
+                    line(svc.name, f"http://127.0.0.1:{svc.port}", f"FAILED: {err}")
+                    failed.append(svc.name)
             else:
                 line(svc.name, "-", f"not built yet (no {svc.module}/__main__.py)")
         state = start_prometheus()
@@ -681,7 +686,11 @@ def up() -> None:
         else:
             line("prometheus", f"http://127.0.0.1:{prometheus_port()}", state)
     took = time.monotonic() - started
+    if failed:
+        say(f"stack up in {took:.1f}s WITHOUT {', '.join(failed)}; logs in {LOGS}")
+        return 1
     say(f"stack up in {took:.1f}s; logs in {LOGS}, {LOCAL}/kafka and {LOCAL}/pg; `make down` stops it")
+    return 0
 
 
 def down() -> None:
@@ -731,7 +740,7 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "status"
     try:
         if command == "up":
-            up()
+            return up()
         elif command == "down":
             down()
         elif command == "status":
