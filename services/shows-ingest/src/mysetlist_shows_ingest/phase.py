@@ -70,6 +70,8 @@ class ShowsPhase:
             "shows_removed": removed,
             "requests": client.stats.requests,
             "rate_limited": client.stats.rate_limited,
+            "retries": client.stats.retries,
+            "sequential_rounds": client.sequential_rounds,
             **{f"skipped_{reason}": n for reason, n in sorted(mapped.skipped.items())},
         }
         if unreachable:
