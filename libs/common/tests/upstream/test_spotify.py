@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.http import UpstreamError, WindowBudget
 from mysetlist_common.upstream.spotify import (
     BatchUnavailable,
     ProcessState,
@@ -162,3 +162,24 @@ async def test_quota_exceeded_is_not_retried() -> None:
         with pytest.raises(UpstreamError, match="QUOTA_EXCEEDED"):
             await client.track("t1")
     assert attempts == 1
+
+
+async def test_window_budget_lets_a_burst_through_and_then_waits_for_the_window() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    budget = WindowBudget(3, 30.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        await budget.acquire()
+    assert slept == []  # the whole window's allowance at once
+    now[0] = 10.0
+    await budget.acquire()
+    assert slept == [20.0]  # the fourth waits until the first leaves the window
+    budget.pause_for(5.0)  # a 429's Retry-After holds everyone back
+    before = now[0]
+    await budget.acquire()
+    assert now[0] >= before + 5.0

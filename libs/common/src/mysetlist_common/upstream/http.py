@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -111,6 +112,41 @@ class RateBudget:
         self.pause_until(self._clock() + seconds)
 
 
+class WindowBudget(RateBudget):
+    """At most `rate` requests in any `per`-second window, bursts allowed: Spotify's rolling 30 s window.
+
+    Even pacing would idle the key while an import waits on a chain of dependent calls; a window lets the
+    independent calls of one step go at once and still never exceeds what the window admits.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        per: float = 1.0,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(rate, per, clock=clock, sleep=sleep)
+        self.capacity = max(1, int(rate))
+        self.per = per
+        self._sent: deque[float] = deque()
+
+    async def acquire(self) -> None:
+        async with self._queue():
+            while True:
+                now = self._clock()
+                wait = self._next - now
+                if len(self._sent) >= self.capacity:
+                    wait = max(wait, self._sent[0] + self.per - now)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            if len(self._sent) >= self.capacity:
+                self._sent.popleft()
+            self._sent.append(self._clock())
+
+
 _BUDGETS: dict[tuple[str, str], RateBudget] = {}
 
 
@@ -119,6 +155,14 @@ def shared_budget(upstream: str, key: str, rate: float, per: float = 1.0) -> Rat
     budget = _BUDGETS.get((upstream, key))
     if budget is None or budget.spacing != per / rate:
         budget = _BUDGETS[(upstream, key)] = RateBudget(rate, per)
+    return budget
+
+
+def shared_window_budget(upstream: str, key: str, rate: float, per: float) -> RateBudget:
+    """The process-wide rolling-window budget of one API key."""
+    budget = _BUDGETS.get((upstream, key))
+    if not isinstance(budget, WindowBudget) or budget.spacing != per / rate:
+        budget = _BUDGETS[(upstream, key)] = WindowBudget(rate, per)
     return budget
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict, shared_budget
+from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict, shared_window_budget
 from mysetlist_common.upstream.spotify_models import (
     Page,
     SpotifyAlbum,
@@ -160,7 +160,7 @@ class SpotifyClient:
             UPSTREAM,
             http,
             base_url=settings.spotify_api_base_url,
-            budget=shared_budget(
+            budget=shared_window_budget(
                 UPSTREAM, settings.spotify_client_id, settings.spotify_requests_per_30s, per=30.0
             ),
             classifiers=(classify_spotify,),
