@@ -42,7 +42,8 @@ def per_second(rate: float, tolerance_s: float) -> tuple[int, float]:
 
 
 class DailyQuota:
-    """Calls per key in a 24 h period that starts with the key's first call (Ticketmaster's quota)."""
+    """Calls per key in a 24 h period that starts with the key's first call (Ticketmaster's quota).
+    A limit of 0 allows no call at all (an exhausted quota)."""
 
     def __init__(self) -> None:
         self.periods: dict[str, tuple[float, int]] = {}
@@ -52,7 +53,7 @@ class DailyQuota:
         start, used = self.periods.get(key, (now, 0))
         if now >= start + 86400:
             start, used = now, 0
-        if limit > 0 and used >= limit:
+        if used >= limit:
             self.periods[key] = (start, used)
             return False, 0, start + 86400
         used += 1
