@@ -1,0 +1,252 @@
+"""Studio or live: one pure classifier for the catalog service and the CLI.
+
+It reads words and phrases, never substrings: "Olive", "Delivered", "Concertos", "Great" and "That Girl"
+contain letters, not markers; "Live Your Dreams", "Long Live the Queen" and "Live in the Moment" use "live"
+as a verb. A marker is a qualifier such as " - Live", "(Live at Wembley)", "[Live]", or a phrase such as
+"Live at Leeds", "Live in 1977", "Recorded Live", "Live Version", "MTV Unplugged", "In Concert".
+
+The rules only flag what they can tell for sure (a studio song dropped is the worse error). Live albums
+whose titles carry no live word ("Stop Making Sense", "Alive!") are caught by the artist's MusicBrainz live
+release titles, and tracks by an audio-features liveness above 0.8, when the caller has them.
+
+Decisions worth knowing:
+- "Live Session(s)" is live (a live take); "BBC Sessions", "Peel Session" and "The Sun Sessions" are not
+  decided by the rules: "sessions" also names studio outtakes, so MusicBrainz decides those releases.
+- "Live at/from/in <X>" needs <X> to look like a place: a year, a venue word ("Hall", "Stadium",
+  "Prison"...), a city or country from the tz database, or, after "at"/"from", a bare name that is not an
+  idiom ("at Peace", "from Scratch"). "Live at the Witch Trials" (a studio album) and "Live from the
+  Underground" (also studio) therefore stay studio; "Live at the Apollo" is left to MusicBrainz.
+- A title that is just "Live" is a live album, but not a song: The Bangles' "Live" is a studio track.
+- album_type "compilation" says nothing about liveness.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Literal
+
+from mysetlist_common.titles import dedupe_key_title, split_title, words
+
+
+def _vocab(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+AlbumType = Literal["album", "single", "compilation"]
+ALBUM_TYPES: frozenset[str] = frozenset({"album", "single", "compilation"})
+LIVENESS_THRESHOLD = 0.8
+
+
+class Rule(StrEnum):
+    """Machine-readable name of the rule that decided (stored with catalog decisions)."""
+
+    STUDIO = "studio"
+    LIVE_QUALIFIER = "live_qualifier"  # "- Live", "(Live)", "[Live at ...]", "- Live / 1977"
+    LIVE_PHRASE = "live_phrase"  # "Live Version", "Recorded Live", "Live Session", "Acoustic Live"
+    LIVE_AT_PLACE = "live_at_place"  # "Live at Leeds", "Live in Japan", "Live from Austin, TX"
+    LIVE_YEAR = "live_year"  # "Live 1975-85", "Live in 1969"
+    LIVE_TITLE = "live_title"  # an album called just "Live" / "Live!" / "Live: ..."
+    UNPLUGGED = "unplugged"
+    IN_CONCERT = "in_concert"
+    CONCERT_AT_PLACE = "concert_at_place"  # "The Concert in Central Park" (not "Concert in D")
+    MUSICBRAINZ = "musicbrainz_live_release"
+    LIVENESS = "liveness"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    live: bool
+    rule: Rule
+    reason: str
+    scope: Literal["album", "track"] | None = None  # which title decided; None for studio/liveness
+
+
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    rule: Rule
+    evidence: str
+
+
+# Words after which "live" is a verb: "Long Live", "Born to Live", "Let Me Live", "We Live in ...".
+_VERB_BEFORE = _vocab(
+    """i we you they to long let me us will can cannot cant could would should must might shall gonna
+    wanna gotta never still always just really ill wed youll theyll"""
+)
+# Words after which "live" is a verb or the adjective of "live wire": "Live Your Life", "Live Forever".
+_VERB_AFTER = _vocab(
+    """your my our his her their its it me you him them us this forever to like without through a
+    free fast young long while again wire"""
+)
+_VERB_AFTER_AND = frozenset({"let", "learn", "die", "love"})  # "Live and Let Die", "Live and Learn"
+_PHRASES_AFTER_LIVE = _vocab(
+    """version versions recording recordings session sessions edit performance take acoustic set
+    broadcast lounge album bootleg"""
+)
+_DETERMINERS = _vocab("the a an my your our his her their its this that these those me you him them us it")
+# Nouns naming where concerts happen; enough alone to make "Live at/in/from ..." a place.
+_VENUE_WORDS = _vocab(
+    """hall halls theatre theater theatres theaters arena stadium club bowl ballroom opera palace palais
+    forum garden gardens park festival fest cathedral church chapel prison jail penitentiary auditorium
+    coliseum colosseum amphitheatre amphitheater pavilion center centre tavern lounge cafe casino castle
+    studio studios stage bbc mtv radio kexp broadway"""
+)
+# "at"/"from" + a bare word is a place unless it is one of these idioms ("Live at Peace").
+_AT_IDIOMS = _vocab(
+    """peace ease home large last night war heart sea once all first least best worst random risk will
+    length hand times dawn midnight noon sunrise sunset dusk twilight work school play rest bay stake
+    odds one full high low speed zero"""
+)
+_FROM_IDIOMS = _vocab(
+    """scratch within nowhere somewhere anywhere everywhere here there now today hand day paycheck memory
+    love fear birth above below beyond inside outside afar"""
+)
+# Qualifiers that name a source, not a version: "(From "Live Free or Die Hard")", "(feat. ...)".
+_SOURCE_QUALIFIER_START = frozenset({"from", "feat", "ft", "featuring", "taken", "theme", "prod"})
+_KEY_WORDS = frozenset({"flat", "sharp", "major", "minor", "dur", "moll"})
+# tz database names that are ordinary English words, not places people name concerts after.
+_NOT_PLACES = frozenset({"center", "christmas", "easter", "wake", "troll", "midway", "resolute"})
+_REGIONS = (
+    *("europe", "asia", "africa", "america", "americas", "australia", "scandinavia"),
+    *("uk", "usa", "england", "scotland", "wales"),
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_COMMA_REGION = re.compile(r",\s*[A-Z]{2}\b")  # "Austin, TX"
+
+
+@cache
+def _places() -> frozenset[tuple[str, ...]]:
+    """Cities and countries from the tz database (the tzdata package), as word tuples."""
+    root = importlib.resources.files("tzdata").joinpath("zoneinfo")
+    names: set[str] = set(_REGIONS)
+    for line in root.joinpath("iso3166.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            country = re.sub(r"\(.*?\)", "", line.split("\t")[1])
+            names.update(part for part in country.split("&"))
+    for line in root.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            names.add(line.split("\t")[2].rsplit("/", 1)[-1].replace("_", " "))
+    return frozenset(tuple(ws) for n in names if (ws := tuple(words(n))) and ws[0] not in _NOT_PLACES)
+
+
+def _starts_with_place(ws: Sequence[str]) -> bool:
+    return any(tuple(ws[:n]) in _places() for n in range(1, min(4, len(ws)) + 1))
+
+
+def _is_key(ws: Sequence[str]) -> bool:
+    """ "D", "E Flat Major", "A Minor": a musical key, as in Poulenc's "Concert in D"."""
+    return bool(ws) and len(ws[0]) == 1 and ws[0] in "abcdefg" and (len(ws) == 1 or ws[1] in _KEY_WORDS)
+
+
+def _is_place(prep: str, rest: Sequence[str], raw: str) -> bool:
+    """Whether the words after "live at/from/in/on" name where a concert was."""
+    if not rest or _is_key(rest):
+        return False
+    if any(_YEAR.fullmatch(w) for w in rest) or any(w in _VENUE_WORDS for w in rest):
+        return True
+    if _COMMA_REGION.search(raw) or _starts_with_place(words(raw.rsplit(",", 1)[-1]) if "," in raw else ()):
+        return True  # "Live from Austin, TX", "Live at the O2, London"
+    if rest[0] in _DETERMINERS:
+        return rest[0] == "the" and _starts_with_place(rest[1:])  # "Live in the UK"
+    if prep == "in":
+        return _starts_with_place(rest)
+    if prep == "at":
+        return rest[0] not in _AT_IDIOMS
+    if prep == "from":
+        return rest[0] not in _FROM_IDIOMS
+    return False
+
+
+def _phrase_marker(ws: Sequence[str], raw: str) -> _Marker | None:
+    """Markers that are live wherever they appear in a title."""
+    for i, w in enumerate(ws):
+        prev = ws[i - 1] if i else ""
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if w == "unplugged":
+            return _Marker(Rule.UNPLUGGED, "Unplugged")
+        if w == "concert" and prev == "in":
+            return _Marker(Rule.IN_CONCERT, "In Concert")
+        if w == "concert" and nxt in {"at", "from", "in"} and _is_place(nxt, ws[i + 2 :], raw):
+            return _Marker(Rule.CONCERT_AT_PLACE, " ".join(ws[i:]))
+        if w != "live" or prev in _VERB_BEFORE:
+            continue
+        if prev == "recorded":
+            return _Marker(Rule.LIVE_PHRASE, "Recorded Live")
+        if prev == "acoustic" or nxt in _PHRASES_AFTER_LIVE:
+            return _Marker(Rule.LIVE_PHRASE, " ".join(ws[max(i - 1, 0) : i + 2]))
+        if _YEAR.fullmatch(nxt) or (nxt == "in" and i + 2 < len(ws) and _YEAR.fullmatch(ws[i + 2])):
+            return _Marker(Rule.LIVE_YEAR, " ".join(ws[i : i + 3]))
+        if nxt in {"at", "from", "in", "on"} and _is_place(nxt, ws[i + 2 :], raw):
+            return _Marker(Rule.LIVE_AT_PLACE, " ".join(ws[i:]))
+    return None
+
+
+def _qualifier_marker(qualifier: str) -> _Marker | None:
+    """A version qualifier ("- Live", "(Live at Leeds)", "[Live / Remastered]") with "live" as adjective."""
+    ws = words(qualifier)
+    if not ws or ws[0] in _SOURCE_QUALIFIER_START:
+        return None
+    if marker := _phrase_marker(ws, qualifier):
+        return marker
+    for i, w in enumerate(ws):
+        if w != "live" or (i and ws[i - 1] in _VERB_BEFORE):
+            continue
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        after_and = ws[i + 2] if i + 2 < len(ws) else ""
+        if nxt in _VERB_AFTER or (nxt == "and" and after_and in _VERB_AFTER_AND):
+            continue
+        return _Marker(Rule.LIVE_QUALIFIER, qualifier)
+    return None
+
+
+def live_marker(title: str, *, album_title: bool = False) -> _Marker | None:
+    """The live marker in one title, if any. `album_title` allows a bare "Live" title ("Live!")."""
+    parts = split_title(title)
+    for qualifier in parts.qualifiers:
+        if marker := _qualifier_marker(qualifier):
+            return marker
+    for segment in parts.main.split(":"):
+        ws = words(segment)
+        if album_title and ws and set(ws) == {"live"}:  # "Live!", "Live! Live! Live!"
+            return _Marker(Rule.LIVE_TITLE, segment.strip())
+        if marker := _phrase_marker(ws, segment):
+            return marker
+    return None
+
+
+def classify(
+    album: str,
+    album_type: str,
+    track: str | None = None,
+    live_release_titles: Collection[str] = (),
+    liveness: float | None = None,
+) -> Classification:
+    """Classify a track (or, with track None, the album) as live or studio, with the reason.
+
+    A track is live when its own title carries a live marker, or its album is live (by the rules or by
+    matching one of the artist's MusicBrainz live release titles, edition words ignored), or liveness
+    is above 0.8. Raises ValueError for an unknown album_type.
+    """
+    if album_type not in ALBUM_TYPES:
+        raise ValueError(f"album_type must be one of {sorted(ALBUM_TYPES)}, not {album_type!r}")
+    if track is not None and (marker := live_marker(track)):
+        return Classification(True, marker.rule, f"track title {track!r}: {marker.evidence!r}", "track")
+    # A single's title is its song's title: "Live" there is a song, not a live album.
+    album_marker = live_marker(album, album_title=album_type != "single")
+    of_album = "album" if track is None else "on live album"
+    if album_marker:
+        reason = f"{of_album} {album!r}: {album_marker.evidence!r}"
+        return Classification(True, album_marker.rule, reason, "album")
+    key = dedupe_key_title(album)
+    match = next((t for t in live_release_titles if dedupe_key_title(t) == key), None)
+    if match is not None:
+        reason = f"{of_album} {album!r}: MusicBrainz live release {match!r}"
+        return Classification(True, Rule.MUSICBRAINZ, reason, "album")
+    if liveness is not None and liveness > LIVENESS_THRESHOLD:
+        return Classification(True, Rule.LIVENESS, f"liveness {liveness:.2f} > {LIVENESS_THRESHOLD}")
+    what = "album title" if track is None else "track and album titles"
+    return Classification(False, Rule.STUDIO, f"no live marker in the {what}")
