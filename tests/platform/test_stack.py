@@ -1,0 +1,66 @@
+"""The local stack's building blocks on their own ports and folders: a background process group is
+stopped with every child, and a PostgreSQL cluster starts, keeps its data across a restart, and stops."""
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_stop_takes_the_whole_process_group(tmp_path: Path) -> None:
+    daemon = stack.Daemon("sleeper", tmp_path / "sleeper.pid", tmp_path / "sleeper.log")
+    # a parent with a child of its own: stop() must end both
+    pid = daemon.spawn(
+        [sys.executable, "-c", "import subprocess,time; subprocess.Popen(['sleep','600']); time.sleep(600)"]
+    )
+    stack.wait_until(lambda: len(group_members(pid)) == 2, 10, "sleepers")
+    assert daemon.pid() == pid
+    assert daemon.stop(grace=5)
+    assert group_members(pid) == []
+    assert not daemon.pidfile.exists()
+    assert daemon.stop() is False  # stopping again is harmless
+
+
+@pytest.mark.real
+async def test_postgres_cluster_survives_restart(tmp_path: Path) -> None:
+    if os.environ.get("PG_BIN_DIR") is None and stack.pg_bin_dir() is None:
+        pytest.skip("no PostgreSQL server binaries")
+    port = stack.free_port()
+    url = f"postgresql+asyncpg://app:s3cret@127.0.0.1:{port}/appdb"
+    pg = stack.Postgres(home=tmp_path / "pg", url=url)
+    plain = url.replace("+asyncpg", "")
+    try:
+        assert pg.start() == "started"
+        assert pg.start() == "running"  # starting twice is harmless
+        conn = await asyncpg.connect(plain)
+        await conn.execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
+        await conn.close()
+
+        assert pg.stop()
+        assert not stack.port_open(port)
+        assert pg.start() == "started"
+        conn = await asyncpg.connect(plain)
+        assert await conn.fetchval("SELECT n FROM kept") == 42
+        await conn.close()
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(plain.replace("s3cret", "wrong"))
+    finally:
+        pg.stop()
+    assert not stack.port_open(port)
