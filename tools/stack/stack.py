@@ -97,25 +97,32 @@ def stack_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def start_time(pid: int) -> str | None:
+    """The kernel's start time of a process: with the pid it names one process, even after pid reuse."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
 @dataclass
 class Daemon:
-    """A background process in its own session, remembered by a pid file."""
+    """A background process in its own session, remembered by a pid file ("pid start-time")."""
 
     name: str
     pidfile: Path
     logfile: Path
+    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     def pid(self) -> int | None:
         try:
-            pid = int(self.pidfile.read_text().strip())
+            pid_text, started = self.pidfile.read_text().split()
+            pid = int(pid_text)
         except (OSError, ValueError):
             return None
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
+        # A stale pid file (after a reboot, say) must never make us signal someone else's process.
+        if start_time(pid) != started:
             return None
-        except PermissionError:
-            return pid
         return pid
 
     def spawn(self, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> int:
@@ -131,14 +138,13 @@ class Daemon:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stop() takes its children too
             )
-        self.pidfile.write_text(str(proc.pid))
+        self.pidfile.write_text(f"{proc.pid} {start_time(proc.pid)}")
         self._proc = proc
         return proc.pid
 
     def alive(self) -> bool:
-        proc = getattr(self, "_proc", None)
-        if proc is not None:
-            return proc.poll() is None
+        if self._proc is not None:
+            return self._proc.poll() is None
         return self.pid() is not None
 
     def stop(self, grace: float = 30.0) -> bool:
@@ -161,9 +167,8 @@ class Daemon:
         return True
 
     def _group_alive(self, pgid: int) -> bool:
-        proc = getattr(self, "_proc", None)
-        if proc is not None:
-            proc.poll()  # reap our own child so it does not linger as a zombie
+        if self._proc is not None:
+            self._proc.poll()  # reap our own child so it does not linger as a zombie
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
@@ -203,9 +208,8 @@ class Kafka:
     def data(self) -> Path:
         return self.home / "data"
 
-    @property
-    def daemon(self) -> Daemon:
-        return Daemon("kafka", self.home / "kafka.pid", self.home / "kafka.log")
+    def __post_init__(self) -> None:
+        self.daemon = Daemon("kafka", self.home / "kafka.pid", self.home / "kafka.log")
 
     @property
     def bootstrap(self) -> str:
