@@ -1,5 +1,9 @@
 """docker-compose.yml cannot run here (no Docker engine): check what it says against the code instead."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +78,50 @@ def test_kafka_is_kraft_with_the_stack_defaults(compose: dict[str, Any]) -> None
     assert compose["services"]["kafka"]["image"].startswith("apache/kafka:4.")
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert int(env["KAFKA_NUM_PARTITIONS"]) == 8
+
+
+def dockerfile_copies() -> list[str]:
+    """Sources the build stage copies from the context (`COPY <src...> <dest>`, not `--from=`)."""
+    sources: list[str] = []
+    for line in (REPO / "Dockerfile").read_text().splitlines():
+        parts = line.split()
+        if parts[:1] == ["COPY"] and not parts[1].startswith("--"):
+            sources += parts[1:-1]
+    return sources
+
+
+@pytest.mark.parametrize("name", sorted({*APP_SERVICES, "simulator"}))
+def test_image_build_step_installs_the_service(compose: dict[str, Any], name: str, tmp_path: Path) -> None:
+    """Replays the Dockerfile's install step on exactly what it copies: the service's module must be there."""
+    service = compose["services"][name]["build"]["args"]["SERVICE"]
+    module = f"mysetlist_{service.replace('-', '_')}"
+    if not list(REPO.glob(f"*/*/src/{module}/__main__.py")):
+        pytest.skip(f"{module} has no __main__ yet")
+    context = tmp_path / "context"
+    for source in dockerfile_copies():
+        src = REPO / source
+        dest = context / source
+        if src.is_dir():
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", "tests"))
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dest)
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv, "uv is needed to build the images"
+    venv = tmp_path / "venv"
+    argv = [
+        uv,
+        "sync",
+        "--quiet",
+        "--frozen",
+        "--no-dev",
+        "--no-editable",
+        "--package",
+        f"mysetlist-{service}",
+    ]
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never"}
+    build = subprocess.run(argv, cwd=context, env=env, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    probe = f"import importlib.util as u; assert u.find_spec('{module}.__main__'), 'no {module}.__main__'"
+    check = subprocess.run([venv / "bin" / "python", "-c", probe], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
