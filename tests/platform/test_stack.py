@@ -3,6 +3,7 @@ stopped with every child, and a PostgreSQL cluster starts, keeps its data across
 
 import importlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,3 +65,11 @@ async def test_postgres_cluster_survives_restart(tmp_path: Path) -> None:
     finally:
         pg.stop()
     assert not stack.port_open(port)
+
+
+def test_missing_java_is_a_clear_error(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "MYSETLIST_LOCAL_DIR": str(tmp_path / "local"), "HOME": str(tmp_path)}
+    script = Path(stack.__file__)
+    out = subprocess.run([sys.executable, script, "install-kafka"], env=env, capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "Java is missing" in out.stdout and "docker compose" in out.stdout
