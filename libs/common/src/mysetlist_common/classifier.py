@@ -66,10 +66,25 @@ class Classification:
     scope: Literal["album", "track"] | None = None  # which title decided; None for studio/liveness
 
 
+_RULE_TEXT = {
+    Rule.LIVE_QUALIFIER: "live qualifier",
+    Rule.LIVE_PHRASE: "live phrase",
+    Rule.LIVE_AT_PLACE: "live at a place",
+    Rule.LIVE_YEAR: "live with a year",
+    Rule.LIVE_TITLE: "titled live",
+    Rule.UNPLUGGED: "unplugged",
+    Rule.IN_CONCERT: "in concert",
+    Rule.CONCERT_AT_PLACE: "concert at a place",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Marker:
     rule: Rule
     evidence: str
+
+    def __str__(self) -> str:
+        return f"{_RULE_TEXT[self.rule]} {self.evidence!r}"
 
 
 # Words after which "live" is a verb: "Long Live", "Born to Live", "Let Me Live", "We Live in ...".
@@ -234,12 +249,12 @@ def classify(
     if album_type not in ALBUM_TYPES:
         raise ValueError(f"album_type must be one of {sorted(ALBUM_TYPES)}, not {album_type!r}")
     if track is not None and (marker := live_marker(track)):
-        return Classification(True, marker.rule, f"track title {track!r}: {marker.evidence!r}", "track")
+        return Classification(True, marker.rule, f"track title {track!r}: {marker}", "track")
     # A single's title is its song's title: "Live" there is a song, not a live album.
     album_marker = live_marker(album, album_title=album_type != "single")
     of_album = "album" if track is None else "on live album"
     if album_marker:
-        reason = f"{of_album} {album!r}: {album_marker.evidence!r}"
+        reason = f"{of_album} {album!r}: {album_marker}"
         return Classification(True, album_marker.rule, reason, "album")
     key = dedupe_key_title(album)
     match = next((t for t in live_release_titles if dedupe_key_title(t) == key), None)
