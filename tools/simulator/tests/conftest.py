@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mysetlist_simulator.app import create_app
 from mysetlist_simulator.catalog import Catalog
 from mysetlist_simulator.config import SimConfig

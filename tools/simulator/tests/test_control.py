@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mysetlist_simulator.catalog import Catalog
 from mysetlist_simulator.config import ConfigError, SimConfig
 from mysetlist_simulator.testing import configure, spotify_headers, tm_events

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from mysetlist_simulator.testing import configure, tm_events
 
 NO_FAULTS = {"500": 0, "502": 0, "503": 0, "timeout": 0, "truncated": 0, "html": 0}

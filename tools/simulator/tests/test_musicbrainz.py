@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import httpx
+
 from mysetlist_simulator.testing import configure, pick
 
 UA = {"User-Agent": "SimTests/1.0 ( tests@example.org )"}

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from mysetlist_simulator.testing import configure, pick, spotify_headers
 
 REMOVED_IN_DEVELOPMENT = ("popularity", "album_group", "linked_from", "available_markets", "label")

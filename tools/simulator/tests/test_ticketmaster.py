@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
 from mysetlist_simulator.testing import TM_KEY, configure, pick, tm_events, tm_walk, with_key
 
 

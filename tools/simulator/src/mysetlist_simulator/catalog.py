@@ -241,6 +241,13 @@ class Catalog:
                 name = words.artist_name(rng, non_ascii)
             names.add(name)
             self._artist(rng, profile, name, linked, has_events)
+        # Events by attraction id, sorted by date: the headliner's own list also holds the events
+        # that embed no attractions at all (Ticketmaster still finds them by attraction).
+        self.events_sorted = sorted(self.events.values(), key=lambda e: (e.sort_key, e.id))
+        self.events_by_attraction: dict[str, list[Event]] = {a.attraction.id: a.events for a in self.artists}
+        for event in self.events_sorted:
+            for support in event.attractions[1:]:
+                self.events_by_attraction.setdefault(support.id, []).append(event)
 
     # --- Ticketmaster -------------------------------------------------------------------------
     def _venues(self, rng: random.Random) -> None:
@@ -471,6 +478,7 @@ class Discography:
             self.catalog.ids.mbid(), title, primary, secondary, day, self.artist.name, self.mbid
         )
         self.artist.release_groups.append(rg)
+        self.catalog.release_groups_by_mbid.setdefault(self.mbid, []).append(rg)
         return rg
 
     def venue_phrase(self) -> str:

@@ -109,11 +109,13 @@ async def release_groups(sim: Sim, request: Request) -> Response:
         return paging
     offset, limit = paging
     q = request.query_params
-    groups = [rg for artist in sim.catalog.artists for rg in artist.release_groups]
+    by_artist = sim.catalog.release_groups_by_mbid
     if "query" in q:
         terms = [(f.lower(), v) for f, v in TERM.findall(q["query"])]
         if not terms:
             return json_response({"error": "Invalid query: use field:value terms such as arid:<mbid>"}, 400)
+        arids = [v.strip('"').lower() for f, v in terms if f == "arid"]
+        groups = by_artist.get(arids[0], []) if arids else [rg for gs in by_artist.values() for rg in gs]
         found = [rg for rg in groups if _matches(rg, terms)]
         created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return json_response(
@@ -128,7 +130,7 @@ async def release_groups(sim: Sim, request: Request) -> Response:
     if not artist:
         return json_response({"error": "Either query or an artist MBID to browse by is required"}, 400)
     wanted = {t.lower() for t in q.get("type", "").split("|") if t}
-    found = [rg for rg in groups if rg.artist_mbid == artist and (not wanted or wanted & _types(rg))]
+    found = [rg for rg in by_artist.get(artist, []) if not wanted or wanted & _types(rg)]
     return json_response(
         {
             "release-group-count": len(found),

@@ -396,16 +396,14 @@ async def events(sim: Sim, request: Request) -> Response:
     tba = q.get("includeTBA", "no" if dated else "yes").lower()
     tbd = q.get("includeTBD", "no" if dated else "yes").lower()
     catalog = sim.catalog
-    if q.get("attractionId"):
-        pool = [
-            e
-            for tm_id in q["attractionId"].split(",")
-            if tm_id in catalog.by_tm_id
-            for e in catalog.by_tm_id[tm_id].events
-        ]
-        pool.sort(key=lambda e: (e.sort_key, e.id))
+    ids = [i for i in q.get("attractionId", "").split(",") if i]
+    if not ids:
+        pool = catalog.events_sorted
+    elif len(ids) == 1:  # the common case: one artist's events, kept sorted by the catalog
+        pool = catalog.events_by_attraction.get(ids[0], [])
     else:
-        pool = sorted(catalog.events.values(), key=lambda e: (e.sort_key, e.id))
+        merged = {e.id: e for i in ids for e in catalog.events_by_attraction.get(i, [])}
+        pool = sorted(merged.values(), key=lambda e: (e.sort_key, e.id))
     lo = start if start is not None else -math.inf
     hi = end if end is not None else math.inf
     only = "only" in (tba, tbd)
