@@ -79,7 +79,9 @@ _RULE_TEXT = {
 
 
 @dataclass(frozen=True, slots=True)
-class _Marker:
+class Marker:
+    """A live marker found in a title: the rule and the words that matched."""
+
     rule: Rule
     evidence: str
 
@@ -153,7 +155,7 @@ def _starts_with_place(ws: Sequence[str]) -> bool:
 
 
 def _is_key(ws: Sequence[str]) -> bool:
-    """ "D", "E Flat Major", "A Minor": a musical key, as in Poulenc's "Concert in D"."""
+    """Whether the words name a musical key ("D", "E Flat Major"), as in Chausson's "Concert in D"."""
     return bool(ws) and len(ws[0]) == 1 and ws[0] in "abcdefg" and (len(ws) == 1 or ws[1] in _KEY_WORDS)
 
 
@@ -176,31 +178,31 @@ def _is_place(prep: str, rest: Sequence[str], raw: str) -> bool:
     return False
 
 
-def _phrase_marker(ws: Sequence[str], raw: str) -> _Marker | None:
+def _phrase_marker(ws: Sequence[str], raw: str) -> Marker | None:
     """Markers that are live wherever they appear in a title."""
     for i, w in enumerate(ws):
         prev = ws[i - 1] if i else ""
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
         if w == "unplugged":
-            return _Marker(Rule.UNPLUGGED, "Unplugged")
+            return Marker(Rule.UNPLUGGED, "Unplugged")
         if w == "concert" and prev == "in":
-            return _Marker(Rule.IN_CONCERT, "In Concert")
+            return Marker(Rule.IN_CONCERT, "In Concert")
         if w == "concert" and nxt in {"at", "from", "in"} and _is_place(nxt, ws[i + 2 :], raw):
-            return _Marker(Rule.CONCERT_AT_PLACE, " ".join(ws[i:]))
+            return Marker(Rule.CONCERT_AT_PLACE, " ".join(ws[i:]))
         if w != "live" or prev in _VERB_BEFORE:
             continue
         if prev == "recorded":
-            return _Marker(Rule.LIVE_PHRASE, "Recorded Live")
+            return Marker(Rule.LIVE_PHRASE, "Recorded Live")
         if prev == "acoustic" or nxt in _PHRASES_AFTER_LIVE:
-            return _Marker(Rule.LIVE_PHRASE, " ".join(ws[max(i - 1, 0) : i + 2]))
+            return Marker(Rule.LIVE_PHRASE, " ".join(ws[max(i - 1, 0) : i + 2]))
         if _YEAR.fullmatch(nxt) or (nxt == "in" and i + 2 < len(ws) and _YEAR.fullmatch(ws[i + 2])):
-            return _Marker(Rule.LIVE_YEAR, " ".join(ws[i : i + 3]))
+            return Marker(Rule.LIVE_YEAR, " ".join(ws[i : i + 3]))
         if nxt in {"at", "from", "in", "on"} and _is_place(nxt, ws[i + 2 :], raw):
-            return _Marker(Rule.LIVE_AT_PLACE, " ".join(ws[i:]))
+            return Marker(Rule.LIVE_AT_PLACE, " ".join(ws[i:]))
     return None
 
 
-def _qualifier_marker(qualifier: str) -> _Marker | None:
+def _qualifier_marker(qualifier: str) -> Marker | None:
     """A version qualifier ("- Live", "(Live at Leeds)", "[Live / Remastered]") with "live" as adjective."""
     ws = words(qualifier)
     if not ws or ws[0] in _SOURCE_QUALIFIER_START:
@@ -214,11 +216,11 @@ def _qualifier_marker(qualifier: str) -> _Marker | None:
         after_and = ws[i + 2] if i + 2 < len(ws) else ""
         if nxt in _VERB_AFTER or (nxt == "and" and after_and in _VERB_AFTER_AND):
             continue
-        return _Marker(Rule.LIVE_QUALIFIER, qualifier)
+        return Marker(Rule.LIVE_QUALIFIER, qualifier)
     return None
 
 
-def live_marker(title: str, *, album_title: bool = False) -> _Marker | None:
+def live_marker(title: str, *, album_title: bool = False) -> Marker | None:
     """The live marker in one title, if any. `album_title` allows a bare "Live" title ("Live!")."""
     parts = split_title(title)
     for qualifier in parts.qualifiers:
@@ -227,7 +229,7 @@ def live_marker(title: str, *, album_title: bool = False) -> _Marker | None:
     for segment in parts.main.split(":"):
         ws = words(segment)
         if album_title and ws and set(ws) == {"live"}:  # "Live!", "Live! Live! Live!"
-            return _Marker(Rule.LIVE_TITLE, segment.strip())
+            return Marker(Rule.LIVE_TITLE, segment.strip())
         if marker := _phrase_marker(ws, segment):
             return marker
     return None
