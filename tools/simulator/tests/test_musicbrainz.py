@@ -39,7 +39,7 @@ async def test_live_search_lists_every_live_release_group_including_untitled_one
     assert without_word, "some live albums say nothing about it in their title"
     everything: list[dict[str, Any]] = []
     while True:  # page through the artist's release groups, 100 at a time
-        params = {"query": f"arid:{mbid}", "limit": 100, "offset": len(everything)}
+        params: dict[str, str | int] = {"query": f"arid:{mbid}", "limit": 100, "offset": len(everything)}
         page = (await sim.get("/ws/2/release-group", params=params, headers=UA)).json()
         everything += page["release-groups"]
         if not page["release-groups"]:

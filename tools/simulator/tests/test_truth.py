@@ -53,7 +53,7 @@ async def visible(
 
 
 async def live_titles(sim: httpx.AsyncClient, mbid: str) -> set[str]:
-    query = {"query": f"arid:{mbid} AND secondarytype:live", "limit": 100}
+    query: dict[str, str | int] = {"query": f"arid:{mbid} AND secondarytype:live", "limit": 100}
     body = (await sim.get("/ws/2/release-group", params=query, headers=UA)).json()
     return {g["title"] for g in body["release-groups"]}
 
