@@ -157,6 +157,8 @@ def test_letters_inside_words_never_flip_a_title(word: str) -> None:
         ("Live 1975-85", "album", Rule.LIVE_YEAR),
         ("Live!", "album", Rule.LIVE_TITLE),
         ("Live", "compilation", Rule.LIVE_TITLE),
+        ("Eagles Live", "album", Rule.LIVE_SUFFIX),
+        ("Greatest Hits Live", "compilation", Rule.LIVE_SUFFIX),
         ("MTV Unplugged in New York", "album", Rule.UNPLUGGED),
         ("Elvis in Concert", "album", Rule.IN_CONCERT),
         ("The Concert in Central Park", "album", Rule.CONCERT_AT_PLACE),
@@ -186,6 +188,10 @@ def test_album_markers(album: str, album_type: str, rule: Rule) -> None:
         ("BBC Sessions", "album"),  # decided: sessions are left to MusicBrainz
         ("Greatest Hits", "compilation"),  # compilation alone says nothing
         ("Live Through This", "album"),
+        ("Long Live", "album"),  # Atreyu, studio: "live" is a verb after "long"
+        ("I Want to Live", "album"),
+        ("Let Them Live", "album"),
+        ("Eagles Live", "single"),  # a single's title is a song title
     ],
 )
 def test_album_non_markers(album: str, album_type: str) -> None:

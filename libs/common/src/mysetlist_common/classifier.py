@@ -17,6 +17,8 @@ Decisions worth knowing:
   idiom ("at Peace", "from Scratch"). "Live at the Witch Trials" (a studio album) and "Live from the
   Underground" (also studio) therefore stay studio; "Live at the Apollo" is left to MusicBrainz.
 - A title that is just "Live" is a live album, but not a song: The Bangles' "Live" is a studio track.
+  An album title ending in "Live" ("Eagles Live", "Double Live") is live unless "live" is a verb there
+  ("Long Live", "I Want to Live"); singles are song titles, so that rule skips them.
 - album_type "compilation" says nothing about liveness.
 """
 
@@ -51,6 +53,7 @@ class Rule(StrEnum):
     LIVE_AT_PLACE = "live_at_place"  # "Live at Leeds", "Live in Japan", "Live from Austin, TX"
     LIVE_YEAR = "live_year"  # "Live 1975-85", "Live in 1969"
     LIVE_TITLE = "live_title"  # an album called just "Live" / "Live!" / "Live: ..."
+    LIVE_SUFFIX = "live_suffix"  # an album title ending in "Live": "Eagles Live", "Double Live"
     UNPLUGGED = "unplugged"
     IN_CONCERT = "in_concert"
     CONCERT_AT_PLACE = "concert_at_place"  # "The Concert in Central Park" (not "Concert in D")
@@ -72,6 +75,7 @@ _RULE_TEXT = {
     Rule.LIVE_AT_PLACE: "live at a place",
     Rule.LIVE_YEAR: "live with a year",
     Rule.LIVE_TITLE: "titled live",
+    Rule.LIVE_SUFFIX: "album title ending in live",
     Rule.UNPLUGGED: "unplugged",
     Rule.IN_CONCERT: "in concert",
     Rule.CONCERT_AT_PLACE: "concert at a place",
@@ -97,8 +101,9 @@ _VERB_BEFORE = _vocab(
 # Words after which "live" is a verb or the adjective of "live wire": "Live Your Life", "Live Forever".
 _VERB_AFTER = _vocab(
     """your my our his her their its it me you him them us this forever to like without through a
-    free fast young long while again wire"""
+    free fast young long while again twice life up out tonight today now wire"""
 )
+_OBJECTS = _vocab("me us him her them it you")  # "Let Them Live", "Make It Live"
 _VERB_AFTER_AND = frozenset({"let", "learn", "die", "love"})  # "Live and Let Die", "Live and Learn"
 _PHRASES_AFTER_LIVE = _vocab(
     """version versions recording recordings session sessions edit performance take acoustic set
@@ -232,6 +237,8 @@ def live_marker(title: str, *, album_title: bool = False) -> Marker | None:
             return Marker(Rule.LIVE_TITLE, segment.strip())
         if marker := _phrase_marker(ws, segment):
             return marker
+        if album_title and len(ws) > 1 and ws[-1] == "live" and ws[-2] not in _VERB_BEFORE | _OBJECTS:
+            return Marker(Rule.LIVE_SUFFIX, segment.strip())  # but "Long Live", "I Want to Live"
     return None
 
 
