@@ -1,0 +1,3 @@
+from mysetlist_cli.main import app
+
+app(prog_name="mysetlist")

@@ -1,0 +1,161 @@
+"""The gateway's HTTP API as the CLI needs it; every failure becomes a `CliError` with one clear line."""
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+RECONNECTS = 5
+
+
+def base_url() -> str:
+    return os.environ.get("MYSETLIST_URL", DEFAULT_URL).rstrip("/")
+
+
+class CliError(Exception):
+    """Shown to the user as one line; the process exits with `code`."""
+
+    def __init__(self, message: str, code: int = 1, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status  # the HTTP status, when the gateway answered
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: Any
+    id: int | None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        detail = None
+    if isinstance(detail, list):  # FastAPI validation errors: name the fields
+        detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])[1:]))}: {d.get('msg')}" for d in detail)
+    return str(detail or response.reason_phrase or "error")
+
+
+class Gateway:
+    def __init__(self, url: str | None = None, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.url = (url or base_url()).rstrip("/")
+        self.http = httpx.Client(
+            base_url=self.url, timeout=httpx.Timeout(15.0, read=60.0), transport=transport
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "Gateway":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            reason = type(exc).__name__
+            raise CliError(f"gateway unreachable at {self.url} ({reason}); is the stack up?") from exc
+        if response.status_code >= 400:
+            raise CliError(
+                f"{method} {path}: {response.status_code} {_detail(response)}", status=response.status_code
+            )
+        return response.json()
+
+    def search(self, text: str, limit: int = 10) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/api/search", params={"q": text, "limit": limit})["items"])
+
+    def start_import(self, tm_attraction_id: str) -> dict[str, Any]:
+        return dict(self._call("POST", "/api/artists/import", json={"tmAttractionId": tm_attraction_id}))
+
+    def artist(self, artist_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/artists/{artist_id}"))
+
+    def artist_by_slug(self, slug: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._call("GET", f"/api/artists/by-slug/{slug}", follow_redirects=True))
+        except CliError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def status(self, artist_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/api/artists/{artist_id}/status"))
+
+    def stream(self, artist_id: str) -> Iterator[SseEvent]:
+        """The import's events until ImportFinished; a dropped connection resumes with Last-Event-ID."""
+        last_id: int | None = None
+        failures = 0
+        while True:
+            headers = {"Accept": "text/event-stream"}
+            if last_id is not None:
+                headers["Last-Event-ID"] = str(last_id)
+            try:
+                with self.http.stream("GET", f"/api/artists/{artist_id}/stream", headers=headers) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise CliError(f"progress stream: {response.status_code} {_detail(response)}")
+                    for event in parse_sse(response.iter_lines()):
+                        failures = 0
+                        if event.id is not None:
+                            last_id = event.id
+                        yield event
+                        if event.event == "ImportFinished":
+                            return
+                        if event.event == "status" and _settled(event.data, last_id):
+                            return
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures > RECONNECTS:
+                    reason = type(exc).__name__
+                    raise CliError(f"lost the progress stream from {self.url} ({reason})") from exc
+                continue
+            # the server ended the stream without the terminal event: reconnect and resume
+            failures += 1
+            if failures > RECONNECTS:
+                raise CliError("the progress stream keeps ending before the import finished")
+
+
+def _settled(status: dict[str, Any], cursor: int | None) -> bool:
+    """A status that is terminal with nothing left to replay: the server closes right after it."""
+    finished = status.get("stage") in ("completed", "failed")
+    return finished and (cursor is None or cursor >= int(status.get("lastEventId", 0)))
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
+    fields: dict[str, list[str]] = {}
+    for line in lines:
+        if line == "":
+            if "data" in fields:
+                event_id = fields.get("id", [""])[-1]
+                yield SseEvent(
+                    fields.get("event", ["message"])[-1],
+                    json.loads("\n".join(fields["data"])),
+                    int(event_id) if event_id.isdigit() else None,
+                )
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            fields.setdefault(name, []).append(value.removeprefix(" "))
+
+
+# Ticketmaster attraction ids look like "K8vZ9171ob7": letters and digits with capitals, no spaces.
+_TM_ID = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Za-z0-9_-]{6,64}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def looks_like_tm_id(text: str) -> bool:
+    return bool(_TM_ID.match(text))
+
+
+def looks_like_uuid(text: str) -> bool:
+    return bool(_UUID.match(text))

@@ -1,0 +1,47 @@
+"""Rich renderings shared by the commands: the phase table and the search results."""
+
+from typing import Any
+
+from rich.table import Table
+
+PHASES = ("shows", "catalog")
+STAGE_STYLE = {"completed": "green", "failed": "red", "running": "cyan", "pending": "dim"}
+
+
+def fmt_counts(counts: dict[str, int] | None) -> str:
+    return ", ".join(f"{value} {key}" for key, value in (counts or {}).items()) or "-"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.1f} s"
+
+
+def phase_table(title: str, phases: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("phase", "state", "progress", "counts", "duration", "error"):
+        table.add_column(column)
+    for name in [*PHASES, *(p for p in phases if p not in PHASES)]:
+        phase = phases.get(name)
+        if phase is None:
+            continue
+        state = phase.get("state", "pending")
+        total = phase.get("total")
+        done = phase.get("done", 0)
+        table.add_row(
+            name,
+            f"[{STAGE_STYLE.get(state, '')}]{state}[/]",
+            f"{done} of {total}" if total is not None else str(done),
+            fmt_counts(phase.get("counts")),
+            fmt_duration(phase.get("duration")),
+            phase.get("error") or "",
+        )
+    return table
+
+
+def search_table(title: str, hits: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("name", "tmAttractionId", "imported as"):
+        table.add_column(column)
+    for hit in hits:
+        table.add_row(hit["name"], hit["tmAttractionId"], hit.get("slug") or "-")
+    return table
