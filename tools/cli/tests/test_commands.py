@@ -27,7 +27,7 @@ HITS: list[dict[str, Any]] = [
 
 
 def phases(shows: dict[str, Any], catalog: dict[str, Any]) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "done": 0,
         "total": None,
         "percent": 0,
