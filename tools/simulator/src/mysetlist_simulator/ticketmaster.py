@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -283,7 +284,8 @@ def event_json(e: Event, attraction_bodies: dict[str, dict[str, Any]]) -> dict[s
 
 
 class Renderer:
-    """Caches rendered events: they are immutable once the catalog is generated."""
+    """Caches serialized events and attractions: they are immutable once the catalog is generated,
+    so a page is a join of cached bytes (a 200-event page is about 1.5 MB)."""
 
     def __init__(self, sim: Sim) -> None:
         catalog = sim.catalog
@@ -291,13 +293,16 @@ class Renderer:
         for e in catalog.events.values():
             for a in e.attractions:
                 upcoming[a.id] += 1
-        self.attractions = {a.id: attraction_json(a, upcoming[a.id]) for a in catalog.attractions.values()}
-        self.events: dict[str, dict[str, Any]] = {}
+        self.attraction_bodies = {
+            a.id: attraction_json(a, upcoming[a.id]) for a in catalog.attractions.values()
+        }
+        self.attractions = {key: orjson.dumps(body) for key, body in self.attraction_bodies.items()}
+        self.events: dict[str, bytes] = {}
 
-    def event(self, e: Event) -> dict[str, Any]:
+    def event(self, e: Event) -> bytes:
         body = self.events.get(e.id)
         if body is None:
-            body = self.events[e.id] = event_json(e, self.attractions)
+            body = self.events[e.id] = orjson.dumps(event_json(e, self.attraction_bodies))
         return body
 
 
@@ -352,15 +357,21 @@ def _links(request: Request, path: str, page: int, pages: int) -> dict[str, Any]
 
 
 def _paged(
-    request: Request, kind: str, total: int, chunk: list[Any], size: int, page: int, path: str
+    request: Request, kind: str, total: int, chunk: list[bytes], size: int, page: int, path: str
 ) -> Response:
     pages = math.ceil(total / size) if size else 0
-    body: dict[str, Any] = {}
+    parts = [b"{"]
     if chunk:  # an empty result has no _embedded key at all
-        body["_embedded"] = {kind: chunk}
-    body["_links"] = _links(request, path, page, pages)
-    body["page"] = {"size": size, "totalElements": total, "totalPages": pages, "number": page}
-    return json_response(body)
+        parts += [b'"_embedded":{"', kind.encode(), b'":[', b",".join(chunk), b"]},"]
+    page_body = {"size": size, "totalElements": total, "totalPages": pages, "number": page}
+    parts += [
+        b'"_links":',
+        orjson.dumps(_links(request, path, page, pages)),
+        b',"page":',
+        orjson.dumps(page_body),
+        b"}",
+    ]
+    return Response(b"".join(parts), media_type="application/json")
 
 
 def _page_params(sim: Sim, request: Request, default_size: int) -> tuple[int, int] | Response:
@@ -430,7 +441,7 @@ async def attraction(sim: Sim, request: Request) -> Response:
         return api_error(
             404, "DIS1004", f"Resource not found with provided criteria (locale=en-us, id={tm_id})"
         )
-    return json_response(body)
+    return Response(body, media_type="application/json")
 
 
 async def attractions(sim: Sim, request: Request) -> Response:
