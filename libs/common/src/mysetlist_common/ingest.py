@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
@@ -116,7 +117,9 @@ def register_phase_consumer(
         max_workers=concurrency,
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
     )
-    async def handle(body: bytes, message: KafkaMessage) -> None:
+    async def handle(decoded: Any, message: KafkaMessage) -> None:
+        # FastStream hands JSON bodies over already decoded (a dict): validate the raw bytes instead.
+        body: bytes = message.body
         try:
             request = ImportRequestedEvent.model_validate_json(body)
         except ValidationError as exc:

@@ -1,21 +1,23 @@
-"""Set-based persistence of a catalog plan: one statement per batch; a re-import rewrites nothing."""
+"""Set-based persistence of a catalog plan; a re-import rewrites nothing.
 
-from collections.abc import Iterable, Sequence
+Rows travel as one array per column through `unnest`: one statement per table whatever the catalog's
+size, no bind-parameter cap, and no per-row SQL to compile.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, bindparam, delete, func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import Boolean, Integer, String, Text, TextClause, Uuid, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_catalog_ingest.catalog import Candidate, CatalogPlan
-from mysetlist_common.db.schema import Artist, ArtistSong, CatalogDecision, Song, TrackIsrc
+from mysetlist_catalog_ingest.catalog import CatalogPlan
+from mysetlist_common.db.schema import Artist
 from mysetlist_common.titles import is_remix
 from mysetlist_common.upstream.spotify_models import SpotifyTrack
-
-CHUNK = 1000  # rows per statement: 12 columns stay far below the 65,535 bind-parameter cap
 
 
 @dataclass(frozen=True)
@@ -34,99 +36,167 @@ class StoreCounts:
     links_removed: int
 
 
-def _chunks(rows: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
+def _sql(statement: str, **arrays: Any) -> TextClause:
+    """A text statement whose named parameters are typed arrays."""
+    return text(statement).bindparams(*(bindparam(name, type_=ARRAY(t)) for name, t in arrays.items()))
 
 
 async def load_artist(session: AsyncSession, artist_id: UUID) -> ArtistIdentity | None:
-    row = (
-        await session.execute(
-            select(Artist.id, Artist.name, Artist.spotify_id, Artist.mbid, Artist.identity_synced_at).where(
-                Artist.id == artist_id
-            )
-        )
-    ).first()
+    query = select(Artist.id, Artist.name, Artist.spotify_id, Artist.mbid, Artist.identity_synced_at)
+    row = (await session.execute(query.where(Artist.id == artist_id))).first()
     return ArtistIdentity(*row) if row else None
+
+
+_KNOWN_ISRCS = _sql(
+    """
+    SELECT spotify_id, isrc FROM track_isrc WHERE spotify_id = ANY(:ids)
+    UNION ALL
+    SELECT spotify_id, isrc FROM song WHERE spotify_id = ANY(:ids) AND isrc IS NOT NULL
+    """,
+    ids=String,
+)
 
 
 async def known_isrcs(session: AsyncSession, track_ids: Sequence[str]) -> dict[str, str | None]:
     """ISRCs learnt earlier, from the single-track cache or stored songs (None: asked, has none)."""
     if not track_ids:
         return {}
-    ids = bindparam("ids", list(track_ids), type_=ARRAY(String))
-    cached = await session.execute(
-        select(TrackIsrc.spotify_id, TrackIsrc.isrc).where(TrackIsrc.spotify_id == func.any(ids))
-    )
-    known: dict[str, str | None] = dict(cached.tuples().all())
-    stored = await session.execute(
-        select(Song.spotify_id, Song.isrc).where(Song.spotify_id == func.any(ids), Song.isrc.is_not(None))
-    )
-    known.update(stored.tuples().all())
+    known: dict[str, str | None] = {}
+    for spotify_id, isrc in await session.execute(_KNOWN_ISRCS, {"ids": list(track_ids)}):
+        if isrc or spotify_id not in known:
+            known[spotify_id] = isrc
     return known
+
+
+_SAVE_TRACK_ISRCS = _sql(
+    """
+    INSERT INTO track_isrc (spotify_id, isrc, popularity)
+    SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:isrcs AS text[]), CAST(:popularity AS int[]))
+    ON CONFLICT (spotify_id) DO UPDATE SET isrc = excluded.isrc, popularity = excluded.popularity
+    WHERE (track_isrc.isrc, track_isrc.popularity) IS DISTINCT FROM (excluded.isrc, excluded.popularity)
+    """,
+    ids=String,
+    isrcs=String,
+    popularity=Integer,
+)
 
 
 async def save_track_isrcs(session: AsyncSession, tracks: Sequence[SpotifyTrack]) -> None:
     """Remember what single-track calls taught us, so no import asks twice."""
-    rows = list(
-        {t.id: {"spotify_id": t.id, "isrc": t.isrc, "popularity": t.popularity} for t in tracks}.values()
+    unique = list({t.id: t for t in tracks}.values())
+    await session.execute(
+        _SAVE_TRACK_ISRCS,
+        {
+            "ids": [t.id for t in unique],
+            "isrcs": [t.isrc for t in unique],
+            "popularity": [t.popularity for t in unique],
+        },
     )
-    for chunk in _chunks(rows):
-        stmt = insert(TrackIsrc).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[TrackIsrc.spotify_id],
-            set_={"isrc": stmt.excluded.isrc, "popularity": stmt.excluded.popularity},
-            where=tuple_(TrackIsrc.isrc, TrackIsrc.popularity).is_distinct_from(
-                tuple_(stmt.excluded.isrc, stmt.excluded.popularity)
-            ),
-        )
-        await session.execute(stmt)
 
 
-def _song_row(c: Candidate) -> dict[str, Any]:
-    return {
-        "spotify_id": c.track.id,
-        "isrc": c.track.isrc,
-        "name": c.track.name,
-        "album_id": c.album.id,
-        "album_name": c.album.name,
-        "album_type": c.album.album_type,
-        "release_date": c.album.release_date or None,
-        "duration_ms": c.track.duration_ms,
-        "popularity": c.track.popularity,
-        "is_remix": is_remix(c.track.name),
-    }
+# Facts only Extended mode or the backfill knows (ISRC, popularity) are never erased by a Development import.
+_UPSERT_SONGS = _sql(
+    """
+    WITH new AS (
+        SELECT * FROM unnest(
+            CAST(:spotify_id AS text[]), CAST(:isrc AS text[]), CAST(:name AS text[]),
+            CAST(:album_id AS text[]), CAST(:album_name AS text[]), CAST(:album_type AS text[]),
+            CAST(:release_date AS text[]), CAST(:duration_ms AS int[]), CAST(:popularity AS int[]),
+            CAST(:is_remix AS boolean[]))
+            AS t(spotify_id, isrc, name, album_id, album_name, album_type,
+                 release_date, duration_ms, popularity, is_remix)
+    )
+    INSERT INTO song AS s (spotify_id, isrc, name, album_id, album_name, album_type,
+                           release_date, duration_ms, popularity, is_remix)
+    SELECT * FROM new
+    ON CONFLICT (spotify_id) DO UPDATE SET
+        isrc = coalesce(excluded.isrc, s.isrc), name = excluded.name, album_id = excluded.album_id,
+        album_name = excluded.album_name, album_type = excluded.album_type,
+        release_date = excluded.release_date, duration_ms = excluded.duration_ms,
+        popularity = coalesce(excluded.popularity, s.popularity), is_remix = excluded.is_remix,
+        updated_at = now()
+    WHERE (s.isrc, s.name, s.album_id, s.album_name, s.album_type, s.release_date, s.duration_ms,
+           s.popularity, s.is_remix)
+      IS DISTINCT FROM
+          (coalesce(excluded.isrc, s.isrc), excluded.name, excluded.album_id, excluded.album_name,
+           excluded.album_type, excluded.release_date, excluded.duration_ms,
+           coalesce(excluded.popularity, s.popularity), excluded.is_remix)
+    RETURNING 1
+    """,
+    spotify_id=String,
+    isrc=String,
+    name=Text,
+    album_id=String,
+    album_name=Text,
+    album_type=String,
+    release_date=String,
+    duration_ms=Integer,
+    popularity=Integer,
+    is_remix=Boolean,
+)
 
+# Links of songs no longer in the catalog go first, so the (artist, isrc) unique index never sees them.
+_REMOVE_LINKS = _sql(
+    """
+    DELETE FROM artist_song AS l
+    WHERE l.artist_id = :artist
+      AND NOT EXISTS (SELECT 1 FROM song s WHERE s.id = l.song_id AND s.spotify_id = ANY(:keep))
+    RETURNING l.song_id
+    """,
+    keep=String,
+)
 
-async def _upsert_songs(session: AsyncSession, kept: Sequence[Candidate]) -> tuple[int, dict[str, UUID]]:
-    written = 0
-    rows = [_song_row(c) for c in kept]
-    for chunk in _chunks(rows):
-        stmt = insert(Song).values(list(chunk))
-        new = stmt.excluded
-        # Facts only Extended mode or a later backfill knows are never erased by a Development import.
-        values = {
-            "isrc": func.coalesce(new.isrc, Song.isrc),
-            "name": new.name,
-            "album_id": new.album_id,
-            "album_name": new.album_name,
-            "album_type": new.album_type,
-            "release_date": new.release_date,
-            "duration_ms": new.duration_ms,
-            "popularity": func.coalesce(new.popularity, Song.popularity),
-            "is_remix": new.is_remix,
-        }
-        current = tuple_(*(getattr(Song, k) for k in values))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Song.spotify_id],
-            set_={**values, "updated_at": func.now()},
-            where=current.is_distinct_from(tuple_(*values.values())),
-        )
-        result = await session.execute(stmt.returning(Song.id))
-        written += len(result.all())
-    ids = bindparam("ids", [r["spotify_id"] for r in rows], type_=ARRAY(String))
-    found = await session.execute(select(Song.spotify_id, Song.id).where(Song.spotify_id == func.any(ids)))
-    return written, dict(found.tuples().all())
+_ADD_LINKS = _sql(
+    """
+    INSERT INTO artist_song AS l (artist_id, song_id, isrc)
+    SELECT CAST(:artist AS uuid), s.id, s.isrc FROM song s WHERE s.spotify_id = ANY(:keep)
+    ON CONFLICT (artist_id, song_id) DO UPDATE SET isrc = excluded.isrc
+    WHERE l.isrc IS DISTINCT FROM excluded.isrc
+    RETURNING 1
+    """,
+    keep=String,
+)
+
+# A song no artist links to any more (now known live, or a duplicate) leaves the song table.
+_DROP_ORPHANS = _sql(
+    """
+    DELETE FROM song s WHERE s.id = ANY(:gone)
+      AND NOT EXISTS (SELECT 1 FROM artist_song l WHERE l.song_id = s.id)
+    """,
+    gone=Uuid,
+)
+
+_FORGET_DECISIONS = _sql(
+    "DELETE FROM catalog_decision WHERE artist_id = :artist AND spotify_track_id <> ALL(:fetched)",
+    fetched=String,
+)
+
+# import_id says which import last changed a decision: an unchanged decision keeps its row untouched.
+_UPSERT_DECISIONS = _sql(
+    """
+    INSERT INTO catalog_decision AS d (artist_id, spotify_track_id, import_id, track_name, album_id,
+                                       album_name, decision, reason, duplicate_of)
+    SELECT CAST(:artist AS uuid), t.* FROM unnest(
+        CAST(:track_id AS text[]), CAST(:import_ids AS uuid[]), CAST(:track_name AS text[]),
+        CAST(:album_id AS text[]), CAST(:album_name AS text[]), CAST(:decision AS text[]),
+        CAST(:reason AS text[]), CAST(:duplicate_of AS text[])) AS t
+    ON CONFLICT (artist_id, spotify_track_id) DO UPDATE SET
+        import_id = excluded.import_id, track_name = excluded.track_name, album_id = excluded.album_id,
+        album_name = excluded.album_name, decision = excluded.decision, reason = excluded.reason,
+        duplicate_of = excluded.duplicate_of, decided_at = now()
+    WHERE (d.track_name, d.album_id, d.album_name, d.decision, d.reason, d.duplicate_of)
+      IS DISTINCT FROM (excluded.track_name, excluded.album_id, excluded.album_name, excluded.decision,
+                        excluded.reason, excluded.duplicate_of)
+    """,
+    track_id=String,
+    import_ids=Uuid,
+    track_name=Text,
+    album_id=String,
+    album_name=Text,
+    decision=String,
+    reason=Text,
+    duplicate_of=String,
+)
 
 
 async def persist(session: AsyncSession, artist_id: UUID, import_id: UUID, plan: CatalogPlan) -> StoreCounts:
@@ -134,112 +204,94 @@ async def persist(session: AsyncSession, artist_id: UUID, import_id: UUID, plan:
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtext('catalog:' || :artist))"), {"artist": str(artist_id)}
     )
-    written, song_ids = await _upsert_songs(session, plan.kept)
-    keep = bindparam("keep", [song_ids[c.id] for c in plan.kept], type_=ARRAY(Song.id.type))
-
-    # Links first removed, then added: the (artist, isrc) unique index never sees a stale link.
-    removed = await session.execute(
-        delete(ArtistSong)
-        .where(ArtistSong.artist_id == artist_id, ArtistSong.song_id != func.all(keep))
-        .returning(ArtistSong.song_id)
-    )
-    removed_ids = [r[0] for r in removed]
-    added = 0
-    links = [{"artist_id": artist_id, "song_id": song_ids[c.id], "isrc": c.track.isrc} for c in plan.kept]
-    for chunk in _chunks(links):
-        stmt = insert(ArtistSong).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ArtistSong.artist_id, ArtistSong.song_id],
-            set_={"isrc": func.coalesce(stmt.excluded.isrc, ArtistSong.isrc)},
-            where=ArtistSong.isrc.is_distinct_from(func.coalesce(stmt.excluded.isrc, ArtistSong.isrc)),
-        )
-        added += len((await session.execute(stmt.returning(ArtistSong.song_id))).all())
-    if removed_ids:
-        # A song no artist links to any more (now known live, or a duplicate) leaves the song table.
-        gone = bindparam("gone", removed_ids, type_=ARRAY(Song.id.type))
-        still_linked = select(ArtistSong.song_id).where(ArtistSong.song_id == Song.id).exists()
-        await session.execute(delete(Song).where(Song.id == func.any(gone), ~still_linked))
-
-    await _write_decisions(session, artist_id, import_id, plan)
-    await session.execute(update(Artist).where(Artist.id == artist_id).values(catalog_synced_at=func.now()))
-    return StoreCounts(written, added, len(removed_ids))
-
-
-async def _write_decisions(
-    session: AsyncSession, artist_id: UUID, import_id: UUID, plan: CatalogPlan
-) -> None:
-    rows = [
+    kept = sorted(plan.kept, key=lambda c: c.id)  # a stable row order: concurrent writers never deadlock
+    written = await session.execute(
+        _UPSERT_SONGS,
         {
-            "artist_id": artist_id,
-            "spotify_track_id": d.track_id,
-            "import_id": import_id,
-            "track_name": d.track_name,
-            "album_id": d.album_id,
-            "album_name": d.album_name,
-            "decision": d.verdict.value,
-            "reason": d.reason,
-            "duplicate_of": d.duplicate_of,
-        }
-        for d in plan.decisions
-    ]
-    fetched = bindparam("fetched", [d.track_id for d in plan.decisions], type_=ARRAY(String))
-    await session.execute(
-        delete(CatalogDecision).where(
-            CatalogDecision.artist_id == artist_id, CatalogDecision.spotify_track_id != func.all(fetched)
-        )
+            "spotify_id": [c.id for c in kept],
+            "isrc": [c.track.isrc for c in kept],
+            "name": [c.track.name for c in kept],
+            "album_id": [c.album.id for c in kept],
+            "album_name": [c.album.name for c in kept],
+            "album_type": [c.album.album_type for c in kept],
+            "release_date": [c.album.release_date or None for c in kept],
+            "duration_ms": [c.track.duration_ms for c in kept],
+            "popularity": [c.track.popularity for c in kept],
+            "is_remix": [is_remix(c.track.name) for c in kept],
+        },
     )
-    content = ("track_name", "album_id", "album_name", "decision", "reason", "duplicate_of")
-    for chunk in _chunks(rows):
-        stmt = insert(CatalogDecision).values(list(chunk))
-        new = stmt.excluded
-        # import_id says which import last changed the decision: an unchanged decision keeps its row.
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[CatalogDecision.artist_id, CatalogDecision.spotify_track_id],
-            set_={
-                **{k: getattr(new, k) for k in content},
-                "import_id": new.import_id,
-                "decided_at": func.now(),
-            },
-            where=tuple_(*(getattr(CatalogDecision, k) for k in content)).is_distinct_from(
-                tuple_(*(getattr(new, k) for k in content))
-            ),
-        )
-        await session.execute(stmt)
+    songs_written = len(written.all())
+    keep = {"artist": artist_id, "keep": [c.id for c in kept]}
+    removed = [row[0] for row in await session.execute(_REMOVE_LINKS, keep)]
+    added = len((await session.execute(_ADD_LINKS, keep)).all())
+    if removed:
+        await session.execute(_DROP_ORPHANS, {"gone": removed})
+
+    decisions = plan.decisions
+    await session.execute(
+        _FORGET_DECISIONS, {"artist": artist_id, "fetched": [d.track_id for d in decisions]}
+    )
+    await session.execute(
+        _UPSERT_DECISIONS,
+        {
+            "artist": artist_id,
+            "track_id": [d.track_id for d in decisions],
+            "import_ids": [import_id] * len(decisions),
+            "track_name": [d.track_name for d in decisions],
+            "album_id": [d.album_id for d in decisions],
+            "album_name": [d.album_name for d in decisions],
+            "decision": [d.verdict.value for d in decisions],
+            "reason": [d.reason for d in decisions],
+            "duplicate_of": [d.duplicate_of for d in decisions],
+        },
+    )
+    await session.execute(
+        text("UPDATE artist SET catalog_synced_at = now() WHERE id = :artist"), {"artist": artist_id}
+    )
+    return StoreCounts(songs_written, added, len(removed))
 
 
 async def set_spotify_id(session: AsyncSession, artist_id: UUID, spotify_id: str) -> None:
     """Remember a Spotify id found by name, unless another artist row already claims it."""
-    taken = select(Artist.id).where(Artist.spotify_id == spotify_id).exists()
     await session.execute(
-        update(Artist)
-        .where(Artist.id == artist_id, Artist.spotify_id.is_(None), ~taken)
-        .values(spotify_id=spotify_id)
+        text(
+            """
+            UPDATE artist SET spotify_id = :spotify_id
+            WHERE id = :artist AND spotify_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM artist WHERE spotify_id = :spotify_id)
+            """
+        ),
+        {"artist": artist_id, "spotify_id": spotify_id},
     )
+
+
+_MISSING_ISRC = text(
+    """
+    SELECT s.spotify_id FROM song s JOIN artist_song l ON l.song_id = s.id
+    WHERE l.artist_id = :artist AND s.isrc IS NULL
+      AND NOT EXISTS (SELECT 1 FROM track_isrc c WHERE c.spotify_id = s.spotify_id)
+    ORDER BY s.spotify_id LIMIT :limit
+    """
+)
 
 
 async def songs_missing_isrc(session: AsyncSession, artist_id: UUID, limit: int) -> list[str]:
     """The artist's stored songs whose ISRC nobody asked Spotify for yet."""
-    asked = select(TrackIsrc.spotify_id).where(TrackIsrc.spotify_id == Song.spotify_id).exists()
-    rows = await session.execute(
-        select(Song.spotify_id)
-        .join(ArtistSong, ArtistSong.song_id == Song.id)
-        .where(ArtistSong.artist_id == artist_id, Song.isrc.is_(None), ~asked)
-        .order_by(Song.spotify_id)
-        .limit(limit)
-    )
-    return list(rows.scalars())
+    return list((await session.execute(_MISSING_ISRC, {"artist": artist_id, "limit": limit})).scalars())
 
 
-_FILL_SONGS = text(
+_FILL_SONGS = _sql(
     """
     UPDATE song SET isrc = v.isrc, updated_at = now()
-    FROM unnest(:ids, :isrcs) AS v(spotify_id, isrc)
+    FROM unnest(CAST(:ids AS text[]), CAST(:isrcs AS text[])) AS v(spotify_id, isrc)
     WHERE song.spotify_id = v.spotify_id AND song.isrc IS NULL AND v.isrc IS NOT NULL
-    """
-).bindparams(bindparam("ids", type_=ARRAY(String)), bindparam("isrcs", type_=ARRAY(String)))
+    """,
+    ids=String,
+    isrcs=String,
+)
 
 # One link per (artist, ISRC) may carry it: the partial unique index forbids a second one.
-_FILL_LINKS = text(
+_FILL_LINKS = _sql(
     """
     UPDATE artist_song AS l SET isrc = pick.isrc
     FROM (
@@ -252,8 +304,9 @@ _FILL_LINKS = text(
       AND NOT EXISTS (
         SELECT 1 FROM artist_song AS o WHERE o.artist_id = pick.artist_id AND o.isrc = pick.isrc
       )
-    """
-).bindparams(bindparam("ids", type_=ARRAY(String)))
+    """,
+    ids=String,
+)
 
 
 async def fill_isrcs(session: AsyncSession, tracks: Sequence[SpotifyTrack]) -> None:

@@ -77,8 +77,12 @@ class CatalogService:
         self.app: Any = None
         self.url = ""
 
-    def on_progress(self, body: bytes) -> None:
-        event = progress_event_adapter.validate_json(body)
+    def on_progress(self, body: Any) -> None:
+        # FastStream hands over JSON bodies already decoded; raw bytes when published as bytes.
+        if isinstance(body, bytes | str):
+            event = progress_event_adapter.validate_json(body)
+        else:
+            event = progress_event_adapter.validate_python(body)
         if isinstance(event, PhaseCompletedEvent | PhaseFailedEvent) and event.payload.phase is Phase.CATALOG:
             future = self._ends.get(event.import_id)
             if future is not None and not future.done():
