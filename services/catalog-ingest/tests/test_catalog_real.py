@@ -103,13 +103,11 @@ async def test_every_fetched_track_has_a_decision_and_no_live_recording_is_store
         artist_id = await service.add_artist(artist)
         end = await import_ok(service, artist_id)
         async with service.sessions() as session:
-            rows = (
-                await session.execute(
-                    text("SELECT decision, count(*) FROM catalog_decision WHERE artist_id = :a GROUP BY 1"),
-                    {"a": artist_id},
-                )
-            ).tuples()
-            decisions: dict[str, int] = dict(rows.all())
+            rows = await session.execute(
+                text("SELECT decision, count(*) FROM catalog_decision WHERE artist_id = :a GROUP BY 1"),
+                {"a": artist_id},
+            )
+            decisions: dict[str, int] = {str(r[0]): int(r[1]) for r in rows}
             orphan_dups = await session.scalar(
                 text(
                     "SELECT count(*) FROM catalog_decision d"
