@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .catalog import Attraction, Event, Venue
-from .core import ADMIT, Sim, Verdict, json_response, upstream_route
+from .core import Sim, Verdict, json_response, upstream_route
 from .limits import clock, per_second
 from .words import normalise
 
@@ -93,7 +93,7 @@ def check(sim: Sim, request: Request) -> Verdict:
         text = f"Rate limit quota violation. Quota limit  exceeded. Identifier : {key}"
         body = fault(429, "policies.ratelimit.QuotaViolation", text)
         return Verdict(json_response(body, 429), rate_limited=True, headers=headers)
-    return Verdict(headers=headers) if headers else ADMIT
+    return Verdict(headers=headers)
 
 
 # --- rendering -------------------------------------------------------------------------------
