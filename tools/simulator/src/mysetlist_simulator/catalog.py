@@ -414,11 +414,12 @@ class Discography:
     def date(self, year: int) -> str:
         return (date(min(year, 2026), 1, 1) + timedelta(days=self.rng.randrange(360))).isoformat()
 
-    def new_song(self, year: str, kind: str = "studio", credited: bool = True) -> Track:
+    def new_song(self, year: str, credited: bool = True) -> Track:
+        """A new studio recording; `credited=False` makes it a guest's own track instead."""
         trap = self.traps > 0 and credited and self.rng.random() < 0.3
         self.traps -= trap
         title = self.titles.song(trap=trap)
-        recording = Recording(title, kind, self.rng.randint(150_000, 330_000), self.me)
+        recording = Recording(title, "studio", self.rng.randint(150_000, 330_000), self.me)
         artists = [self.me]
         name = title
         if not credited:  # a guest's own track on the artist's release: not the artist's song

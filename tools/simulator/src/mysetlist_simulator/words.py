@@ -43,7 +43,7 @@ NON_ASCII_LAST = words_of("Þórsdóttir Müller Nøkleby Gonçalves Dvořák Å
 REMIXERS = ("Nightdrive", "Kollektiv Nord", "DJ Paloma", "Arctic Lines", "Sunset Bureau", "Møller", "Vektor")
 
 # Studio titles that merely contain "live", "alive", "at" or "concert(o)" as words or letters: a correct
-# import keeps them (see ../docs/lessons.md). They are templates, filled from the word lists.
+# import keeps them (see shared/docs/lessons.md). They are templates, filled from the word lists.
 TRAP_TEMPLATES = (
     "Live Your {plural}",
     "Long Live the {noun}",
