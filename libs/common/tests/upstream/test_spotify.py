@@ -59,7 +59,7 @@ def test_recorded_answers_parse(shared_dir: Path) -> None:
     assert liveness and all(0 <= v <= 1 for v in liveness.values())
 
 
-def _development_api(calls: list[str]) -> httpx.MockTransport:
+def _development_api(calls: list[str], inflation: int = 3) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         path = request.url.path
         calls.append(f"{path}?{request.url.query.decode()}")
@@ -78,7 +78,8 @@ def _development_api(calls: list[str]) -> httpx.MockTransport:
                 for i in range(count)
             ]
             # Development mode's unreliable paging: `next` even on the last page, inflated total.
-            return httpx.Response(200, json={"items": items, "next": "more", "total": 999, "limit": limit})
+            body = {"items": items, "next": "more", "total": 13 + inflation, "limit": limit}
+            return httpx.Response(200, json=body)
         if path in ("/v1/albums", "/v1/tracks", "/v1/audio-features"):
             return httpx.Response(403, json={"error": {"status": 403, "message": "Forbidden"}})
         return httpx.Response(404, json={"error": {"status": 404}})
@@ -113,6 +114,16 @@ async def test_development_mode_is_detected_from_a_400_on_the_limit_and_remember
         _ = [a async for page in again.artist_albums("x", "single") for a in page]
         assert all("limit=10" in c for c in calls if "/artists/" in c)
         assert not any("/v1/tracks" in c for c in calls)
+
+
+async def test_paging_ends_on_the_short_page_whatever_total_says() -> None:
+    calls: list[str] = []
+    state = ProcessState(mode=SpotifyMode.DEVELOPMENT)
+    async with httpx.AsyncClient(transport=_development_api(calls, inflation=500)) as http:
+        client = SpotifyClient(_settings(), http, state)
+        albums = [a async for page in client.artist_albums("x", "album") for a in page]
+    assert [a.id for a in albums] == [f"a{i}" for i in range(13)]
+    assert len(calls) <= 2 + 8  # token, first page, at most 8 pages asked for at once
 
 
 async def test_a_403_on_a_batch_endpoint_means_development_mode() -> None:

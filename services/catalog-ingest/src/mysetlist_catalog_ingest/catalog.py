@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from mysetlist_common.classifier import classify
+from mysetlist_common.classifier import Classification, classify
 from mysetlist_common.titles import dedupe_key_title, is_remaster, is_remix
 from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack
 
@@ -37,7 +38,7 @@ class Candidate:
     def id(self) -> str:
         return self.track.id
 
-    @property
+    @cached_property
     def key_title(self) -> str:
         return dedupe_key_title(self.track.name)
 
@@ -79,6 +80,14 @@ def select_releases(albums: Iterable[SpotifyAlbum]) -> list[SpotifyAlbum]:
     return sorted(seen.values(), key=lambda a: (a.release_date, a.id))
 
 
+@lru_cache(maxsize=1 << 16)
+def _classify(
+    album: str, album_type: str, track: str, live_titles: tuple[str, ...], liveness: float | None
+) -> Classification:
+    """The classifier is pure, and an import screens its tracks more than once: remember its answers."""
+    return classify(album, album_type, track, live_release_titles=live_titles, liveness=liveness)
+
+
 def _decision(c: Candidate, verdict: Verdict, reason: str, duplicate_of: str | None = None) -> Decision:
     return Decision(c.track.id, c.track.name, c.album.id, c.album.name, verdict, reason, duplicate_of)
 
@@ -92,6 +101,7 @@ def screen(
     """Credit check, then the live classifier. Each track id is considered once."""
     out = Screened()
     seen: set[str] = set()
+    titles = tuple(live_release_titles)
     for c in tracks:
         if c.id in seen:
             continue
@@ -101,12 +111,8 @@ def screen(
                 _decision(c, Verdict.NOT_CREDITED, "artist is not among the credited artists")
             )
             continue
-        verdict = classify(
-            c.album.name,
-            c.album.album_type,
-            c.track.name,
-            live_release_titles=tuple(live_release_titles),
-            liveness=(liveness or {}).get(c.id),
+        verdict = _classify(
+            c.album.name, c.album.album_type, c.track.name, titles, (liveness or {}).get(c.id)
         )
         if verdict.live:
             out.decisions.append(_decision(c, Verdict.LIVE, f"{verdict.rule}: {verdict.reason}"))

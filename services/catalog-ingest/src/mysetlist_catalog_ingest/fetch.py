@@ -66,10 +66,22 @@ async def _tracks_of(spotify: SpotifyClient, albums: Sequence[SpotifyAlbum]) -> 
     return [c for part in parts for c in part]
 
 
-async def fetch_catalog(spotify: SpotifyClient, artist_id: str, progress: Progress | None = None) -> Fetched:
+async def fetch_catalog(
+    spotify: SpotifyClient,
+    artist_id: str,
+    progress: Progress | None = None,
+    on_tracks: Callable[[list[Candidate]], Awaitable[None]] | None = None,
+) -> Fetched:
+    """Every track of the artist's releases; `on_tracks` sees each batch as soon as it arrives."""
     fetched = Fetched()
     seen: set[str] = set()
     pending: list[asyncio.Task[list[Candidate]]] = []
+
+    async def tracks_of(chunk: Sequence[SpotifyAlbum]) -> list[Candidate]:
+        found = await _tracks_of(spotify, chunk)
+        if on_tracks is not None:
+            await on_tracks(found)
+        return found
 
     async def list_group(group: str) -> None:
         async for page in spotify.artist_albums(artist_id, group):
@@ -80,7 +92,7 @@ async def fetch_catalog(spotify: SpotifyClient, artist_id: str, progress: Progre
             size = ALBUMS_PER_CALL if spotify.mode is SpotifyMode.EXTENDED else 1
             for chunk_start in range(0, len(fresh), size):
                 chunk = fresh[chunk_start : chunk_start + size]
-                pending.append(asyncio.create_task(_tracks_of(spotify, chunk)))
+                pending.append(asyncio.create_task(tracks_of(chunk)))
 
     try:
         await asyncio.gather(*(list_group(g) for g in WANTED_GROUPS))
@@ -108,3 +120,37 @@ async def full_tracks(spotify: SpotifyClient, ids: Sequence[str]) -> list[Spotif
         return [t for part in parts for t in part]
     except BatchUnavailable:
         return list(await asyncio.gather(*(spotify.track(i) for i in ids)))
+
+
+class FullTracks:
+    """Extended mode: several-tracks calls of 50 ids each, sent as soon as 50 ids are waiting."""
+
+    def __init__(self, spotify: SpotifyClient) -> None:
+        self.spotify = spotify
+        self._waiting: list[str] = []
+        self._calls: list[asyncio.Task[list[SpotifyTrack]]] = []
+        self.asked = 0
+
+    def add(self, ids: Sequence[str]) -> None:
+        self._waiting.extend(ids)
+        while len(self._waiting) >= TRACKS_PER_CALL:
+            self._send(self._waiting[:TRACKS_PER_CALL])
+            del self._waiting[:TRACKS_PER_CALL]
+
+    def _send(self, ids: list[str]) -> None:
+        self.asked += len(ids)
+        self._calls.append(asyncio.create_task(self.spotify.several_tracks(ids)))
+
+    async def result(self) -> list[SpotifyTrack]:
+        if self._waiting:
+            self._send(self._waiting)
+            self._waiting = []
+        try:
+            parts = await asyncio.gather(*self._calls)
+        finally:
+            self.cancel()
+        return [t for part in parts for t in part]
+
+    def cancel(self) -> None:
+        for call in self._calls:
+            call.cancel()

@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_catalog_ingest.catalog import (
+    Candidate,
     Verdict,
     isrc_needed,
     plan_catalog,
@@ -18,7 +19,7 @@ from mysetlist_catalog_ingest.catalog import (
     with_full_tracks,
     with_known_isrcs,
 )
-from mysetlist_catalog_ingest.fetch import fetch_catalog, full_tracks
+from mysetlist_catalog_ingest.fetch import FullTracks, fetch_catalog, full_tracks
 from mysetlist_catalog_ingest.store import (
     ArtistIdentity,
     known_isrcs,
@@ -33,7 +34,7 @@ from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
-from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode
+from mysetlist_common.upstream.spotify import TRACKS_PER_CALL, SpotifyClient, SpotifyMode
 
 log = logging.getLogger(__name__)
 
@@ -129,33 +130,48 @@ class CatalogPhase:
         live_task: asyncio.Task[LiveReleases] | None = None
         if settings.musicbrainz_enabled and artist.mbid:
             live_task = asyncio.create_task(musicbrainz.live_release_titles(artist.mbid))
+        live_result: list[LiveReleases] = []
+
+        async def live_releases() -> LiveReleases:
+            if not live_result:
+                live_result.append(await self._live_releases(live_task))
+            return live_result[0]
 
         async def progress(done: int, total: int) -> None:
             await reporter.progress(done, total, f"fetched tracks of {done} of {total} release batches")
 
+        # Extended mode: ISRC and popularity of each batch's studio tracks are asked for while the
+        # next releases are still being fetched, so the last several-tracks call follows the last album.
+        enricher = FullTracks(spotify)
+
+        async def on_tracks(batch: list[Candidate]) -> None:
+            if spotify.mode is SpotifyMode.EXTENDED:
+                studio = screen(spotify_id, batch, (await live_releases()).titles).candidates
+                enricher.add([c.id for c in studio])
+
         try:
-            fetched = await fetch_catalog(spotify, spotify_id, progress)
+            fetched = await fetch_catalog(spotify, spotify_id, progress, on_tracks)
+            live = await live_releases()
         except BaseException:
+            enricher.cancel()
             if live_task:
                 live_task.cancel()
             raise
-        live = await self._live_releases(live_task)
         mode = spotify.mode or SpotifyMode.DEVELOPMENT
 
         # Rules first; only tracks that survive them are worth an ISRC or audio-features request.
-        screened = screen(spotify_id, fetched.tracks, live.titles)
-        candidates = screened.candidates
-        async with self.sessions() as session:
-            known = await known_isrcs(session, [c.id for c in candidates])
-        candidates = with_known_isrcs(candidates, known)
+        candidates = screen(spotify_id, fetched.tracks, live.titles).candidates
+        known: dict[str, str | None] = {}
         if mode is SpotifyMode.EXTENDED:
-            ask = [c.id for c in candidates]
+            full_task = enricher.result()
+            isrc_requests = -(-enricher.asked // TRACKS_PER_CALL)
         else:
-            ask = [i for i in isrc_needed(candidates) if i not in known]
-        await reporter.progress(len(fetched.tracks), len(fetched.tracks), f"asking {len(ask)} ISRCs")
-        full, liveness = await asyncio.gather(
-            full_tracks(spotify, ask), spotify.audio_features([c.id for c in candidates])
-        )
+            async with self.sessions() as session:
+                known = await known_isrcs(session, [c.id for c in candidates])
+            ask = [i for i in isrc_needed(with_known_isrcs(candidates, known)) if i not in known]
+            full_task = full_tracks(spotify, ask)
+            isrc_requests = len(ask)
+        full, liveness = await asyncio.gather(full_task, spotify.audio_features([c.id for c in candidates]))
         if full and mode is SpotifyMode.DEVELOPMENT:
             async with self.sessions.begin() as session:
                 await save_track_isrcs(session, full)
@@ -174,8 +190,11 @@ class CatalogPhase:
         counts |= {
             "songs": len(plan.kept),
             "releases": len(fetched.releases),
+            "releases_album": sum(r.album_group == "album" for r in fetched.releases),
+            "releases_single": sum(r.album_group == "single" for r in fetched.releases),
+            "releases_over_50_tracks": sum((r.total_tracks or 0) > 50 for r in fetched.releases),
             "tracks_fetched": len(plan.decisions),
-            "isrc_requests": len(ask),
+            "isrc_requests": isrc_requests,
             "songs_written": stored.songs_written,
             "links_removed": stored.links_removed,
             "spotify_requests": spotify.requests,

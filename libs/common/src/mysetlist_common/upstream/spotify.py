@@ -54,6 +54,14 @@ FEATURES_PER_CALL = 100
 EMBEDDED_TRACKS = 50
 PAGE_LIMIT = {SpotifyMode.EXTENDED: 50, SpotifyMode.DEVELOPMENT: 10}
 TOKEN_MARGIN_S = 60.0
+PAGES_AHEAD = 8
+
+
+def _pages_ahead(total: Any, offset: int, limit: int) -> int:
+    """How many pages from `offset` to ask for at once: what `total` promises, at least 1, at most 8."""
+    if not isinstance(total, int) or total <= offset:
+        return 1
+    return max(1, min(PAGES_AHEAD, -(-(total - offset) // limit)))
 
 
 class BatchUnavailable(Exception):
@@ -195,12 +203,8 @@ class SpotifyClient:
         page = parse_page(body.get("artists") or {}, "artist search")
         return [parse_artist(item) for item in page.items]
 
-    async def artist_albums(self, artist_id: str, group: str) -> AsyncIterator[list[SpotifyAlbum]]:
-        """The artist's releases of one include_group, page by page (so callers can start on them).
-
-        Stops on a short or empty page and never trusts `total` (Development mode inflates it).
-        """
-        offset = 0
+    async def _albums_page(self, artist_id: str, group: str, offset: int) -> tuple[Page, int, Any]:
+        """One page of an artist's releases at the mode's limit: the page, the limit used, `total`."""
         while True:
             limit = PAGE_LIMIT[self.state.mode or SpotifyMode.EXTENDED]
             params = {"include_groups": group, "market": self.market, "limit": limit, "offset": offset}
@@ -213,13 +217,38 @@ class SpotifyClient:
                 raise
             if limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
                 self._learn(SpotifyMode.EXTENDED)
-            page = parse_page(body, "artist albums")
-            albums = [parse_album(item, group) for item in page.items]
-            if albums:
-                yield albums
+            return parse_page(body, "artist albums"), limit, body.get("total")
+
+    async def artist_albums(self, artist_id: str, group: str) -> AsyncIterator[list[SpotifyAlbum]]:
+        """The artist's releases of one include_group, page by page (so callers can start on them).
+
+        The end is the first short or empty page, never `total` (Development mode inflates it). `total`
+        only says how many following pages to ask for at once (at most PAGES_AHEAD), which shortens the
+        chain of round trips; pages past the real end come back empty and are ignored.
+        """
+        page, limit, total = await self._albums_page(artist_id, group, 0)
+        offset = 0
+        while True:
+            yield [parse_album(item, group) for item in page.items]
             if len(page.items) < limit:
                 return
             offset += limit
+            ahead = _pages_ahead(total, offset, limit)
+            tasks = [
+                asyncio.create_task(self._albums_page(artist_id, group, offset + i * limit))
+                for i in range(ahead)
+            ]
+            try:
+                for task in tasks[:-1]:
+                    page, limit, total = await task
+                    yield [parse_album(item, group) for item in page.items]
+                    if len(page.items) < limit:
+                        return
+                    offset += limit
+                page, limit, total = await tasks[-1]
+            finally:
+                for task in tasks:
+                    task.cancel()
 
     # ------------------------------------------------------------------------------ batch (Extended)
 
