@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Outbox
 from mysetlist_common.events import ImportFinishedEvent, ImportRequestedEvent
+from mysetlist_common.kafka import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class OutboxRelay:
         while True:
             try:
                 if not broker_started:
+                    await ensure_topics()
                     await self.broker.start()  # retried: the gateway must serve kickoffs while Kafka is down
                     broker_started = True
                 sent = await self.publish_batch()

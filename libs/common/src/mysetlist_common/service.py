@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine
+from mysetlist_common.kafka import ensure_topics
 
 ReadyCheck = Callable[[], Awaitable[None]]
 
@@ -32,6 +33,7 @@ def service_app(
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         if broker is not None:
+            await ensure_topics()
             await broker.start()
         try:
             if lifespan is None:

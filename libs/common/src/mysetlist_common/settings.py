@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
     kafka_topic_prefix: str = ""  # tests isolate themselves with a unique prefix
+    kafka_partitions: int = 8  # caps how many imports a consumer group runs at once
+    kafka_replication_factor: int = 1
 
     ticketmaster_base_url: str = f"{SIM}/discovery/v2"
     ticketmaster_api_key: SecretStr = SecretStr("sim-ticketmaster-key")

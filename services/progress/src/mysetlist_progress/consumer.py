@@ -3,14 +3,14 @@
 import logging
 
 from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from mysetlist_common.events import progress_event_adapter
 from mysetlist_common.kafka import CONSUMER_ACK_POLICY
 from mysetlist_common.metrics import DEAD_LETTERS
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.topics import IMPORTS_PROGRESS, dead_letter, topic
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from mysetlist_progress.recorder import CONSUMER, record
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,8 @@ def register_progress_consumer(
     @broker.subscriber(
         source, group_id=CONSUMER, ack_policy=CONSUMER_ACK_POLICY, auto_offset_reset="earliest", max_workers=8
     )
-    async def on_progress(body: bytes, message: KafkaMessage) -> None:
+    async def on_progress(message: KafkaMessage) -> None:
+        body = message.body  # raw bytes: we validate ourselves so a bad message is dead-lettered, not lost
         try:
             event = progress_event_adapter.validate_json(body)
         except ValidationError as exc:

@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow
 from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
 from mysetlist_common.inbox import mark_processed
 from mysetlist_common.metrics import IMPORTS_FINISHED
 from mysetlist_common.outbox import enqueue
 from mysetlist_common.topics import IMPORTS_PROGRESS, topic
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from mysetlist_progress.state import (
     ENDED,
     Phases,

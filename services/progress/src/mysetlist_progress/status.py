@@ -5,10 +5,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from mysetlist_common.db.schema import Artist, ImportStatus
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mysetlist_common.db.schema import Artist, ImportStatus
 
 router = APIRouter(tags=["progress"])
 

@@ -15,11 +15,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from mysetlist_common.db.schema import ProgressEventRow
-from mysetlist_common.metrics import SSE_CLIENTS, SSE_DELIVERY_LATENCY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.db.schema import ProgressEventRow
+from mysetlist_common.metrics import SSE_CLIENTS, SSE_DELIVERY_LATENCY
 from mysetlist_progress.notifier import Notifier
 from mysetlist_progress.status import Sessions, require_status
 

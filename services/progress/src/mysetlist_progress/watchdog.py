@@ -3,9 +3,9 @@
 import asyncio
 import logging
 
-from mysetlist_common.outbox import OutboxRelay
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.outbox import OutboxRelay
 from mysetlist_progress.recorder import fail_stalled
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,64 @@
+"""Helpers for tests that run services for real: an app under uvicorn on a free port, an SSE reader."""
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` (lifespan included) on 127.0.0.1:<free port> in this event loop; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises the start-up error
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: Any
+    id: int | None
+
+
+async def read_sse(response: httpx.Response) -> AsyncIterator[SseEvent]:
+    """Parse a text/event-stream response into events (comments and retry hints skipped)."""
+    fields: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if line == "":
+            if "data" in fields:
+                event_id = fields.get("id")
+                yield SseEvent(
+                    fields.get("event", "message"),
+                    json.loads(fields["data"]),
+                    int(event_id) if event_id else None,
+                )
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = fields[name] + "\n" + value if name == "data" and name in fields else value

@@ -1,0 +1,206 @@
+"""The import spine for real: gateway kickoff -> outbox -> Kafka -> stand-in phases -> progress -> SSE."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from uuid import UUID
+
+import httpx
+import pytest
+
+from mysetlist_common.events import ImportRequestedEvent, Phase
+from mysetlist_common.ingest import PhaseReporter, PhaseResult, register_phase_consumer
+from mysetlist_common.kafka import ensure_topics, make_broker
+from mysetlist_common.testing import SseEvent, read_sse, running_app
+
+pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
+
+PHASE_STEPS = 3
+
+
+class StandInPhases:
+    """Both phases as stand-ins: each reports PHASE_STEPS progress events; a gate can hold them mid-import."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.fail_catalog_with: str | None = None
+        self.runs: list[tuple[Phase, UUID]] = []
+
+    def work(self, phase: Phase):  # type: ignore[no-untyped-def]
+        async def run(event: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+            self.runs.append((phase, event.import_id))
+            for step in range(1, PHASE_STEPS + 1):
+                await reporter.progress(step, PHASE_STEPS, f"step {step}")
+                if step == 1:
+                    await self.gate.wait()
+            if phase is Phase.CATALOG and self.fail_catalog_with:
+                from mysetlist_common.ingest import PhaseError
+
+                raise PhaseError(self.fail_catalog_with)
+            return PhaseResult(counts={"items": PHASE_STEPS})
+
+        return run
+
+
+@asynccontextmanager
+async def spine(
+    stack_env: dict[str, str], progress_replicas: int = 1
+) -> AsyncIterator[tuple[str, list[str], StandInPhases]]:
+    from mysetlist_gateway.app import create_app as gateway_app
+    from mysetlist_progress.app import create_app as progress_app
+
+    phases = StandInPhases()
+    workers = make_broker("stand-in-phases")
+    register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", phases.work(Phase.SHOWS))
+    register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", phases.work(Phase.CATALOG))
+    async with AsyncExitStack() as stack:
+        gateway = await stack.enter_async_context(running_app(gateway_app()))
+        progress = [
+            await stack.enter_async_context(running_app(progress_app())) for _ in range(progress_replicas)
+        ]
+        await ensure_topics()
+        await workers.start()
+        stack.push_async_callback(workers.stop)
+        yield gateway, progress, phases
+
+
+async def kickoff(client: httpx.AsyncClient, gateway: str, tm_id: str) -> dict:
+    response = await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_id})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def collect(
+    client: httpx.AsyncClient, url: str, headers: dict | None = None, stop_after: int | None = None
+) -> list[SseEvent]:
+    events: list[SseEvent] = []
+    async with client.stream("GET", url, headers=headers or {}, timeout=60) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for event in read_sse(response):
+            events.append(event)
+            if stop_after is not None and sum(e.id is not None for e in events) >= stop_after:
+                break
+    return events
+
+
+def expected_types() -> int:
+    # per phase: started, PHASE_STEPS progress, completed; then ImportFinished
+    return 2 * (PHASE_STEPS + 2) + 1
+
+
+async def test_kickoff_to_sse_in_order(stack_env: dict[str, str]) -> None:
+    async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
+        accepted = await kickoff(client, gateway, "K8vSpineOrder1")
+        assert accepted["slug"] == "tm-k8vspineorder1"
+        events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+    assert events[0].event == "status" and events[0].data["importId"] == accepted["importId"]
+    numbered = [e for e in events if e.id is not None]
+    assert [e.id for e in numbered] == list(range(1, len(numbered) + 1)), "gapless sequence, none twice"
+    assert len(numbered) == expected_types()
+    assert numbered[-1].event == "ImportFinished" and numbered[-1].data["payload"]["outcome"] == "completed"
+    for phase in ("shows", "catalog"):
+        kinds = [e.event for e in numbered if e.data["payload"].get("phase") == phase]
+        assert kinds == ["PhaseStarted"] + ["PhaseProgress"] * PHASE_STEPS + ["PhaseCompleted"]
+
+    async with httpx.AsyncClient() as client, spine(stack_env) as (_, (progress,), _):
+        status = (await client.get(f"{progress}/api/artists/{accepted['artistId']}/status")).json()
+    assert status["stage"] == "completed" and status["progress"] == 100
+    assert set(status["phases"]) == {"shows", "catalog"}
+    for phase in status["phases"].values():
+        assert phase["state"] == "completed" and phase["done"] == phase["total"] == PHASE_STEPS
+        assert phase["duration"] is not None and phase["duration"] >= 0
+
+
+async def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(stack_env: dict[str, str]) -> None:
+    async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+        phases.gate.clear()  # hold both phases after their first progress event
+        accepted = await kickoff(client, gateway, "K8vSpineResume")
+        url = f"{progress}/api/artists/{accepted['artistId']}/stream"
+        first = await collect(client, url + "?lastEventId=0", stop_after=3)
+        seen = [e.id for e in first if e.id is not None]
+        phases.gate.set()
+        rest = await collect(client, url, headers={"Last-Event-ID": str(seen[-1])})
+    resumed = [e.id for e in rest if e.id is not None]
+    assert resumed[0] == seen[-1] + 1, "nothing missed, nothing twice"
+    assert seen + resumed == list(range(1, expected_types() + 1))
+    assert rest[-1].event == "ImportFinished"
+
+
+async def test_two_progress_replicas_stream_every_event(stack_env: dict[str, str]) -> None:
+    async with (
+        spine(stack_env, progress_replicas=2) as (gateway, replicas, phases),
+        httpx.AsyncClient() as client,
+    ):
+        phases.gate.clear()
+        accepted = await kickoff(client, gateway, "K8vSpineReplicas")
+        streams = [
+            asyncio.create_task(
+                collect(client, f"{r}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+            )
+            for r in replicas
+        ]
+        await asyncio.sleep(0.5)
+        phases.gate.set()
+        results = await asyncio.wait_for(asyncio.gather(*streams), 60)
+    for events in results:
+        assert [e.id for e in events if e.id is not None] == list(range(1, expected_types() + 1))
+        assert events[-1].event == "ImportFinished"
+
+
+async def test_fifty_concurrent_kickoffs_make_one_import(stack_env: dict[str, str]) -> None:
+    async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+        phases.gate.clear()
+        answers = await asyncio.gather(*(kickoff(client, gateway, "K8vSpineFifty") for _ in range(50)))
+        assert len({a["importId"] for a in answers}) == 1
+        assert sum(a["created"] for a in answers) == 1
+        assert len({a["artistId"] for a in answers}) == 1
+        phases.gate.set()
+        events = await collect(
+            client, f"{progress}/api/artists/{answers[0]['artistId']}/stream?lastEventId=0"
+        )
+        assert events[-1].event == "ImportFinished"
+        # once ended, a kickoff starts a new import
+        again = await kickoff(client, gateway, "K8vSpineFifty")
+        assert again["importId"] != answers[0]["importId"] and again["created"]
+        await collect(client, f"{progress}/api/artists/{again['artistId']}/stream?lastEventId=0")
+    assert sorted(str(i) for p, i in phases.runs if p is Phase.SHOWS) == sorted(
+        [answers[0]["importId"], again["importId"]]
+    )
+
+
+async def test_failed_phase_settles_import_as_failed_naming_it(stack_env: dict[str, str]) -> None:
+    async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+        phases.fail_catalog_with = "Spotify answered 401 for the client credentials"
+        accepted = await kickoff(client, gateway, "K8vSpineFails")
+        events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+        status = (await client.get(f"{progress}/api/artists/{accepted['artistId']}/status")).json()
+    finished = events[-1]
+    assert finished.event == "ImportFinished" and finished.data["payload"]["outcome"] == "failed"
+    assert status["stage"] == "failed"
+    assert "catalog failed: Spotify answered 401" in status["message"]
+    assert status["phases"]["shows"]["state"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"tmAttractionId": ""}, {"tmAttractionId": "x" * 65}, {"tmAttractionId": "K8v/../x"}]
+)
+async def test_kickoff_rejects_bad_ids_with_a_clear_422(stack_env: dict[str, str], body: dict) -> None:
+    from mysetlist_gateway.app import create_app
+
+    async with running_app(create_app()) as gateway, httpx.AsyncClient() as client:
+        response = await client.post(f"{gateway}/api/artists/import", json=body)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"][-1] == "tmAttractionId" and detail["msg"]
+
+
+async def test_stream_of_unknown_artist_is_404(stack_env: dict[str, str]) -> None:
+    from mysetlist_progress.app import create_app
+
+    async with running_app(create_app()) as progress, httpx.AsyncClient() as client:
+        response = await client.get(f"{progress}/api/artists/00000000-0000-0000-0000-000000000000/stream")
+        assert response.status_code == 404
+        response = await client.get(f"{progress}/api/artists/00000000-0000-0000-0000-000000000000/status")
+        assert response.status_code == 404
