@@ -1,0 +1,119 @@
+"""Delivery rules of the progress service on the real broker: duplicates, poison messages, stalled imports."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from uuid import UUID
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import func, select
+
+from mysetlist_common.db.schema import ProgressEventRow
+from mysetlist_common.db.session import session_factory
+from mysetlist_common.events import Phase, PhaseProgress, PhaseProgressEvent
+from mysetlist_common.kafka import make_broker
+from mysetlist_common.testing import read_sse, running_app
+from mysetlist_common.topics import IMPORTS_PROGRESS, dead_letter, topic
+
+pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
+
+STALL_AFTER_S = 2
+
+
+@pytest.fixture(scope="module")
+def quick_watchdog(stack_env: dict[str, str]) -> Iterator[None]:
+    from mysetlist_common.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMPORT_STALL_TIMEOUT_S", str(STALL_AFTER_S))
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
+async def start_import(client: httpx.AsyncClient, gateway: str, tm_id: str) -> tuple[UUID, UUID]:
+    body = (await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_id})).json()
+    return UUID(body["artistId"]), UUID(body["importId"])
+
+
+async def copies_recorded(event_id: UUID) -> int:
+    async with session_factory()() as session:
+        n = await session.scalar(select(func.count()).where(ProgressEventRow.event_id == event_id))
+    return int(n or 0)
+
+
+async def test_redelivered_event_is_recorded_once_and_poison_is_dead_lettered(quick_watchdog: None) -> None:
+    from mysetlist_gateway.app import create_app as gateway_app
+    from mysetlist_progress.app import create_app as progress_app
+
+    publisher = make_broker("test-publisher")
+    async with (
+        running_app(gateway_app()) as gateway,
+        running_app(progress_app()),
+        httpx.AsyncClient() as client,
+    ):
+        await publisher.start()
+        try:
+            artist_id, import_id = await start_import(client, gateway, "K8vDelivery1")
+            event = PhaseProgressEvent(
+                import_id=import_id,
+                artist_id=artist_id,
+                payload=PhaseProgress(phase=Phase.SHOWS, done=1, total=4, percent=25),
+            )
+            body = event.model_dump(mode="json")
+            await publisher.publish(
+                b'{"type": "PhaseProgress", "oops": ', topic(IMPORTS_PROGRESS), key=event.key
+            )
+            for _ in range(3):  # at-least-once: the same event arrives three times
+                await publisher.publish(body, topic(IMPORTS_PROGRESS), key=event.key)
+            async with asyncio.timeout(30):
+                while not await copies_recorded(event.event_id):
+                    await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # give the redeliveries every chance to land
+            assert await copies_recorded(event.event_id) == 1
+        finally:
+            await publisher.stop()
+
+    consumer = AIOKafkaConsumer(
+        dead_letter(IMPORTS_PROGRESS),
+        bootstrap_servers=stack_env_bootstrap(),
+        auto_offset_reset="earliest",
+        group_id="dlq-check",
+    )
+    await consumer.start()
+    try:
+        record = await asyncio.wait_for(consumer.getone(), 30)
+    finally:
+        await consumer.stop()
+    assert record.value.startswith(b'{"type": "PhaseProgress", "oops"')
+    assert "error" in dict(record.headers)
+
+
+def stack_env_bootstrap() -> str:
+    from mysetlist_common.settings import get_settings
+
+    return get_settings().kafka_bootstrap_servers
+
+
+async def test_silent_phases_fail_the_import_as_stalled(quick_watchdog: None) -> None:
+    from mysetlist_gateway.app import create_app as gateway_app
+    from mysetlist_progress.app import create_app as progress_app
+
+    async with (
+        running_app(gateway_app()) as gateway,
+        running_app(progress_app()) as progress,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        artist_id, _ = await start_import(client, gateway, "K8vStalled1")  # no phase worker runs
+        async with client.stream(
+            "GET", f"{progress}/api/artists/{artist_id}/stream?lastEventId=0"
+        ) as response:
+            events = [e async for e in read_sse(response)]
+        status = (await client.get(f"{progress}/api/artists/{artist_id}/status")).json()
+    assert events[-1].event == "ImportFinished"
+    assert events[-1].data["payload"]["outcome"] == "failed"
+    assert status["stage"] == "failed"
+    assert "shows failed: stalled" in status["message"] and "catalog failed: stalled" in status["message"]
+    assert json.dumps(status)  # the status stays serialisable after a forced settle
