@@ -97,7 +97,7 @@ def _line(event: SseEvent) -> str:
         return f"{phase}: failed: {payload.get('error')}"
     if event.event == "ImportFinished":
         return f"import {payload.get('outcome')}"
-    return f"{phase}: {event.event}"
+    return f"{phase}: started" if event.event == "PhaseStarted" else f"{phase}: {event.event}"
 
 
 def summary(console: Console, name: str, status: dict[str, Any]) -> None:

@@ -9,7 +9,9 @@ STAGE_STYLE = {"completed": "green", "failed": "red", "running": "cyan", "pendin
 
 
 def fmt_counts(counts: dict[str, int] | None) -> str:
-    return ", ".join(f"{value} {key}" for key, value in (counts or {}).items()) or "-"
+    # zero counts (no retries, nothing removed) are noise in a summary
+    shown = [f"{value} {key.replace('_', ' ')}" for key, value in (counts or {}).items() if value]
+    return ", ".join(shown) or "-"
 
 
 def fmt_duration(seconds: float | None) -> str:

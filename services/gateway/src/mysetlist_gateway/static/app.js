@@ -109,6 +109,7 @@ function setupSearch() {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ tmAttractionId: hit.tmAttractionId }),
       });
+      sessionStorage.setItem(`name:${started.artistId}`, hit.name); // shown until the shows phase names it
       window.location.assign(`/artists/${encodeURIComponent(started.slug)}`);
     } catch (error) {
       status.textContent = `Could not start the import: ${error.message}`;
@@ -224,8 +225,11 @@ function pagedList(kind, render, query) {
 
 function renderArtist(artist) {
   view.artist = artist;
-  document.title = `${artist.name} · MySetlist`;
-  $("artist-name").textContent = artist.name;
+  // a fresh shell is named by its Ticketmaster id until the shows phase records the real name
+  const named = artist.name !== artist.tmAttractionId;
+  const name = named ? artist.name : sessionStorage.getItem(`name:${artist.id}`) || artist.name;
+  document.title = `${name} · MySetlist`;
+  $("artist-name").textContent = name;
   const image = $("artist-image");
   image.classList.toggle("skeleton", !artist.imageUrl);
   image.style.backgroundImage = artist.imageUrl ? `url("${artist.imageUrl}")` : "";
@@ -240,7 +244,11 @@ async function refreshArtist() {
 }
 
 function countsText(counts) {
-  return Object.entries(counts || {}).map(([key, value]) => `${value} ${key}`).join(", ");
+  // zero counts (no retries, nothing removed) are noise
+  return Object.entries(counts || {})
+    .filter(([, value]) => value)
+    .map(([key, value]) => `${value} ${key.replaceAll("_", " ")}`)
+    .join(", ");
 }
 
 function applyPhase(name, phase) {
@@ -255,15 +263,17 @@ function applyPhase(name, phase) {
   let text;
   if (phase.state === "pending") text = "waiting";
   else if (phase.state === "failed") text = `failed: ${phase.error || "unknown error"}`;
+  else if (phase.state === "completed") text = "done";
   else if (phase.total !== null && phase.total !== undefined) text = `${phase.done} of ${phase.total}`;
-  else text = phase.state === "completed" ? "done" : `${phase.done}…`;
+  else text = `${phase.done}…`;
   if (phase.state === "completed" && phase.duration !== null && phase.duration !== undefined) {
-    text += ` · ${phase.duration.toFixed(1)} s`;
-  }
-  if (phase.state === "completed" && phase.counts && Object.keys(phase.counts).length) {
-    text += ` (${countsText(phase.counts)})`;
+    text += ` in ${phase.duration.toFixed(1)} s`;
   }
   count.textContent = text;
+  const details = $(`${name}-details`);
+  const counts = countsText(phase.counts);
+  details.hidden = phase.state !== "completed" || !counts;
+  details.querySelector("p").textContent = counts;
   bar.setAttribute("aria-valuetext", `${name}: ${text}`);
   if (phase.state === "completed") phaseDone(name);
 }

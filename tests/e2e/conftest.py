@@ -1,0 +1,110 @@
+"""A whole running stack for end-to-end tests: the four services as real processes on free ports, on this
+module's database and topics (from `stack_env`), with the upstream simulator process, and the real Kafka
+and PostgreSQL of the root fixtures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = (  # consumers first, so the gateway's first import finds them subscribed
+    ("progress", "mysetlist_progress", "PROGRESS_PORT"),
+    ("shows-ingest", "mysetlist_shows_ingest", "SHOWS_INGEST_PORT"),
+    ("catalog-ingest", "mysetlist_catalog_ingest", "CATALOG_INGEST_PORT"),
+    ("gateway", "mysetlist_gateway", "GATEWAY_PORT"),
+)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@dataclass
+class LiveStack:
+    gateway_url: str
+    progress_url: str
+    simulator_url: str
+    env: dict[str, str]
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def log_tail(self, limit: int = 3000) -> str:
+        return "\n".join(f"--- {name}\n{path.read_text()[-limit:]}" for name, path in self.logs.items())
+
+
+@pytest.fixture(scope="module")
+def live_stack(
+    stack_env: dict[str, str], simulator_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    ports = {port_env: _free_port() for _name, _module, port_env in SERVICES}
+    env = {
+        **os.environ,
+        **stack_env,
+        "TICKETMASTER_BASE_URL": f"{simulator_url}/discovery/v2",
+        "SPOTIFY_API_BASE_URL": f"{simulator_url}/v1",
+        "SPOTIFY_ACCOUNTS_BASE_URL": f"{simulator_url}/api",
+        "MUSICBRAINZ_BASE_URL": f"{simulator_url}/ws/2",
+        "PROGRESS_BASE_URL": f"http://127.0.0.1:{ports['PROGRESS_PORT']}",
+        **{key: str(port) for key, port in ports.items()},
+    }
+    logdir = tmp_path_factory.mktemp("stack")
+    stack = LiveStack(
+        gateway_url=f"http://127.0.0.1:{ports['GATEWAY_PORT']}",
+        progress_url=env["PROGRESS_BASE_URL"],
+        simulator_url=simulator_url,
+        env=env,
+    )
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, module, port_env in SERVICES:
+            stack.logs[name] = logdir / f"{name}.log"
+            with open(stack.logs[name], "wb") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", module], cwd=REPO, env=env, stdout=out,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                )  # fmt: skip
+            procs.append(proc)
+            deadline = time.monotonic() + 60
+            while not _ok(f"http://127.0.0.1:{ports[port_env]}/readyz"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{name} did not become ready:\n{stack.log_tail()}")
+                time.sleep(0.1)
+        yield stack
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def sample_artists(live_stack: LiveStack) -> list[dict[str, object]]:
+    """The simulator's sample artists (name, tm_attraction_id, profile: sparse | mid | prolific, ...)."""
+    import json
+
+    with urllib.request.urlopen(f"{live_stack.simulator_url}/_sim/artists", timeout=10) as response:
+        return list(json.load(response))

@@ -1,0 +1,115 @@
+"""The whole flow in real headless Chromium against the running stack: type a sample artist's name, pick
+the suggestion with the keyboard, land on the artist page at once, watch the progress complete, see the
+shows and songs. The finished page is saved to artifacts/e2e/artist-page.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.real, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "artifacts" / "e2e" / "artist-page.png"
+IMPORT_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def test_search_pick_import_and_watch_the_artist_page_fill_in(
+    live_stack: Any, sample_artists: list[dict[str, Any]], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    # a sparse artist with shows and a Spotify catalog, so both lists have something to show
+    artist = next(a for a in sample_artists if a["profile"] == "sparse" and a["events"] and a["recordings"])
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    script_errors: list[str] = []  # uncaught exceptions in the page's script (images may fail offline)
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    page.goto(live_stack.gateway_url + "/")
+
+    search = page.get_by_role("combobox", name="Find an artist")
+    search.click()
+    search.press_sequentially(str(artist["name"]), delay=40)  # typed like a person: debounced suggestions
+    option = page.get_by_role("option", name=str(artist["name"]), exact=True)
+    expect(option).to_be_visible()
+    # keyboard: walk down the listbox to the artist, Enter imports it
+    names = page.get_by_role("option").all_inner_texts()
+    index = [n.strip() for n in names].index(str(artist["name"]))
+    for _ in range(index + 1):
+        search.press("ArrowDown")
+    expect(option).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+
+    page.wait_for_url("**/artists/**")
+    expect(page.locator("#progress-title")).to_be_visible()
+    # the live progress bar per phase ends completed
+    for phase in ("shows", "catalog"):
+        expect(page.locator(f'.phase[data-phase="{phase}"]')).to_have_attribute(
+            "data-state", "completed", timeout=IMPORT_TIMEOUT_MS
+        )
+        expect(page.locator(f"#{phase}-bar")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator("#import-message")).to_have_text("Import completed", timeout=IMPORT_TIMEOUT_MS)
+
+    # the page shows what the database holds, by the read API
+    artist_row = _get(f"{live_stack.gateway_url}/api/artists/by-slug/tm-{str(artist['tm_attraction_id']).lower()}")
+    expect(page.locator("#artist-name")).to_have_text(artist_row["name"])
+    assert artist_row["name"] == artist["name"]
+    shows = _get(f"{live_stack.gateway_url}/api/artists/{artist_row['id']}/shows?limit=200")
+    songs = _get(f"{live_stack.gateway_url}/api/artists/{artist_row['id']}/songs?limit=200")
+    assert shows["total"] > 0 and songs["total"] > 0
+    expect(page.locator("#shows-list li.show")).to_have_count(min(shows["total"], 50))
+    expect(page.locator("#songs-list li.song")).to_have_count(min(songs["total"], 50))
+    expect(page.locator("#shows-list li.show").first).to_contain_text(shows["items"][0]["name"])
+    expect(page.locator("#songs-list li.song").first).to_contain_text(songs["items"][0]["name"])
+    # cancelled and postponed shows are marked as such
+    for status, label in (("cancelled", "Cancelled"), ("postponed", "Postponed")):
+        count = sum(1 for s in shows["items"][:50] if s["status"] == status)
+        expect(page.locator(f"#shows-list li.show.{status} .badge")).to_have_count(count)
+        if count:
+            expect(page.locator(f"#shows-list li.show.{status} .badge").first).to_have_text(label)
+    # the URL became the artist's canonical slug
+    assert page.url.endswith(f"/artists/{artist_row['slug']}")
+    expect(page.locator("#import-error")).to_be_hidden()
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+    assert script_errors == []
+    page.close()
+
+
+def test_unknown_artist_page_says_so(live_stack: Any, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(f"{live_stack.gateway_url}/artists/no-such-artist-anywhere")
+    expect(page.get_by_role("heading", name="Artist not found")).to_be_visible()
+    page.close()
