@@ -178,9 +178,14 @@ async def measure(sim_url: str, env: dict[str, str]) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     stack = _stack()
-    with stack.stack_lock():
-        kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or str(stack.Kafka().start())
-        server = os.environ.get("DATABASE_URL") or str(stack.Postgres().start())
+    with stack.stack_lock():  # started when nothing serves their ports, never stopped (shared)
+        broker, postgres = stack.Kafka(), stack.Postgres()
+        if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            broker.start()
+        if not os.environ.get("DATABASE_URL"):
+            postgres.start()
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or str(broker.bootstrap)
+    server = os.environ.get("DATABASE_URL") or str(postgres.url)
     logs = REPO / "bench-results"
     logs.mkdir(exist_ok=True)
     with bench_database(server) as database_url:

@@ -14,7 +14,7 @@ from mysetlist_common.db.schema import Artist, Base, Show, Venue
 from mysetlist_common.slugs import assign_name_slug
 from mysetlist_common.upstream.ticketmaster import Attraction
 
-BATCH = 1000  # rows per statement: 16 columns x 1000 stays far below the 65,535 bind parameters
+BATCH = 5000  # rows per statement (arrays: one bind parameter per column, whatever the batch size)
 
 VENUE_COLUMNS = (
     "name", "city", "state_code", "country_code", "address", "postal_code", "timezone",
@@ -33,8 +33,15 @@ def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]
 
 
 def _upsert(model: type[Base], rows: Sequence[dict[str, Any]], key: str, columns: Sequence[str]) -> Any:
+    """INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT DO UPDATE only what differs.
+
+    One bind parameter per column keeps the statement small and fast to compile whatever the batch size.
+    """
     table = model.__table__
-    stmt = insert(model).values(list(rows))
+    names = list(rows[0])
+    arrays = [bindparam(f"col_{n}", [r[n] for r in rows], type_=ARRAY(table.c[n].type)) for n in names]
+    source = func.unnest(*arrays).table_valued(*names).render_derived(name="src")
+    stmt = insert(model).from_select(names, select(*(source.c[n] for n in names)))
     changed = tuple_(*(table.c[c] for c in columns)).is_distinct_from(
         tuple_(*(stmt.excluded[c] for c in columns))
     )
