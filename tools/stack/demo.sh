@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# `make demo` after `make up`: import sample artists through the running stack and show the result.
-# Sample artists span the upstream simulator's data: a sparse, a mid-sized and a prolific catalog.
-# Extend DEMO_ARTISTS / the import command as the CLI grows (tools/cli: the `mysetlist` command).
+# `make demo` after `make up`: import the sample artists through the running stack with the CLI.
+# The samples are the simulator's sparse, mid and prolific artists (one each, with events and a Spotify
+# catalog), or the Ticketmaster attraction ids in DEMO_ARTISTS. Extend here as the CLI grows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 UV=$(command -v uv || echo "python3 -m uv")
+SIM="http://127.0.0.1:${SIMULATOR_PORT:-8100}"
+GATEWAY="http://127.0.0.1:${GATEWAY_PORT:-8000}"
 
-# Ticketmaster attraction ids of the sample artists (sparse, mid, prolific); override with DEMO_ARTISTS.
-DEMO_ARTISTS=${DEMO_ARTISTS:-}
+has_module() { $UV run --no-sync python -c "import importlib.util as u, sys; sys.exit(u.find_spec('$1') is None)" 2>/dev/null; }
 
-if ! $UV run --no-sync python -c "import importlib.util,sys; sys.exit(importlib.util.find_spec('mysetlist_cli.__main__') is None)" 2>/dev/null; then
-  echo "demo: the mysetlist CLI is not built yet: the stack is up (see above), nothing to import."
+if ! has_module mysetlist_cli.__main__; then
+  echo "demo: the mysetlist CLI is not built yet: the stack is up (above), nothing to import."
   exit 0
 fi
-if [ -z "$DEMO_ARTISTS" ]; then
-  echo "demo: no sample artists configured yet (DEMO_ARTISTS): the stack is up (see above)."
-  exit 0
+
+if [ -z "${DEMO_ARTISTS:-}" ]; then
+  # One artist per profile that has both shows and songs to import.
+  DEMO_ARTISTS=$(curl -fsS "$SIM/_sim/artists" | python3 -c '
+import json, sys
+artists = json.load(sys.stdin)
+for profile in ("sparse", "mid", "prolific"):
+    full = [a for a in artists if a["profile"] == profile and a["events"] and a["recordings"] and a["spotify_id"]]
+    if full:
+        print(full[0]["tm_attraction_id"])
+')
 fi
+
+started=$(date +%s)
 for artist in $DEMO_ARTISTS; do
   echo "demo: importing $artist"
-  $UV run --no-sync mysetlist import "$artist"
+  MYSETLIST_URL="$GATEWAY" $UV run --no-sync mysetlist import --id "$artist"
 done
+echo "demo: imported $(wc -w <<<"$DEMO_ARTISTS") artists in $(( $(date +%s) - started ))s; the page: $GATEWAY/"
