@@ -92,3 +92,20 @@ def test_malformed_events_are_skipped_and_counted() -> None:
 def test_duplicate_events_map_once() -> None:
     event = _recorded()[0]
     assert len(map_events([event, copy.deepcopy(event)], ARTIST).shows) == 1
+
+
+def test_overlong_ids_and_codes_never_break_a_batch() -> None:
+    event = copy.deepcopy(_recorded()[0])
+    event["_embedded"]["venues"][0]["postalCode"] = "9" * 40
+    overlong = copy.deepcopy(_recorded()[1]) | {"id": "x" * 65}
+    mapped = map_events([event, overlong], ARTIST)
+    assert [s["tm_event_id"] for s in mapped.shows] == [event["id"]]
+    assert mapped.skipped == {"invalid_id": 1}
+    assert mapped.venues[event["_embedded"]["venues"][0]["id"]]["postal_code"] is None
+
+
+def test_venue_without_id_keeps_the_show() -> None:
+    event = copy.deepcopy(_recorded()[0])
+    del event["_embedded"]["venues"][0]["id"]
+    mapped = map_events([event], ARTIST)
+    assert len(mapped.shows) == 1 and mapped.shows[0]["tm_venue_id"] is None and not mapped.venues

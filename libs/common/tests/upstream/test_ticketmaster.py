@@ -128,7 +128,8 @@ def _event(n: int, day: int) -> dict[str, Any]:
 
 
 class FakeEvents:
-    """A tiny Ticketmaster: date-sorted events, the deep-paging error, windows, no _embedded when empty."""
+    """A tiny Ticketmaster: date-sorted events (TBA last), the deep-paging error, windows that drop TBA
+    events unless asked for them, no _embedded on an empty page."""
 
     def __init__(self, events: list[dict[str, Any]], size: int) -> None:
         self.events = events
@@ -141,31 +142,55 @@ class FakeEvents:
         size, page = int(params["size"]), int(params["page"])
         if size * page >= 1000:
             return _response(400, {"errors": [{"code": "DIS1035", "detail": "deep paging"}]})
-        chosen = self.events
-        if "startDateTime" in params:
-            chosen = [e for e in chosen if e["dates"]["start"]["dateTime"] >= params["startDateTime"]]
+        dated = "startDateTime" in params or "endDateTime" in params
+        lo, hi = params.get("startDateTime", ""), params.get("endDateTime", "9999")
+
+        def keep(event: dict[str, Any]) -> bool:
+            when = event["dates"]["start"].get("dateTime")
+            if when is None:  # TBA
+                return not dated or params.get("includeTBA") == "yes"
+            return lo <= when <= hi
+
+        chosen = [e for e in self.events if keep(e)]
+        chosen.sort(key=lambda e: e["dates"]["start"].get("dateTime") or "~")
         items = chosen[page * size : (page + 1) * size]
+        pages = -(-len(chosen) // size)
         body: dict[str, Any] = {
-            "page": {
-                "size": size,
-                "totalElements": len(chosen),
-                "totalPages": -(-len(chosen) // size),
-                "number": page,
-            }
+            "page": {"size": size, "totalElements": len(chosen), "totalPages": pages, "number": page}
         }
         if items:
             body["_embedded"] = {"events": items}
         return _response(200, body)
 
 
-async def test_all_events_pages_past_the_deep_paging_limit() -> None:
-    events = [_event(n, n // 3) for n in range(1234)]
+async def _all(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, FakeEvents]:
     fake = FakeEvents(events, size=200)
     settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_page_size=200)
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
         client = TicketmasterClient(http, settings, budget=RateBudget(1e9))
         found, unreachable = await client.all_events("K1")
-    assert sorted(e["id"] for e in found) == sorted(e["id"] for e in events)
+    return found, unreachable, fake
+
+
+def _tba(n: int) -> dict[str, Any]:
+    return {"id": f"T{n}", "name": "TBA", "dates": {"start": {"dateTBA": True, "timeTBA": True}}}
+
+
+@pytest.mark.parametrize("count", [0, 150, 1000, 1234, 2600])
+async def test_all_events_reaches_every_event_within_the_paging_limit(count: int) -> None:
+    events = [_event(n, n // 3) for n in range(count)] + [_tba(n) for n in range(4)]
+    found, unreachable, fake = await _all(events)
+    ids = [e["id"] for e in found]
+    assert sorted(ids) == sorted(e["id"] for e in events)  # every event, each once
     assert unreachable == 0
     assert all(int(r["size"]) * int(r["page"]) < 1000 for r in fake.requests)
-    assert len(fake.requests) <= 8  # 7 pages at least, one more only for the overlap day
+    windowed = [r for r in fake.requests if "startDateTime" in r]
+    assert all(r.get("includeTBA") == "yes" and r.get("includeTBD") == "yes" for r in windowed)
+    minimum = max(1, -(-len(events) // 200))
+    assert len(fake.requests) <= minimum + 2 * (len(events) // 1000)  # at most a page of overlap per split
+
+
+async def test_more_events_on_one_day_than_paging_reaches_are_reported() -> None:
+    events = [_event(n, 0) for n in range(1100)]
+    found, unreachable, _ = await _all(events)
+    assert len(found) == 1000 and unreachable == 100

@@ -22,17 +22,22 @@ def normalise_status(code: str | None) -> str:
     return code if code in KNOWN_STATUSES else "unknown"
 
 
+def _fit(value: str | None, length: int) -> str | None:
+    """Short codes longer than their column are upstream junk: dropped, so one bad venue fails nothing."""
+    return value if value is None or len(value) <= length else None
+
+
 def venue_row(venue: Venue) -> dict[str, Any]:
     location = venue.location
     return {
         "tm_venue_id": venue.id,
         "name": venue.name or venue.id,
         "city": venue.city.name if venue.city else None,
-        "state_code": venue.state.state_code if venue.state else None,
-        "country_code": venue.country.country_code if venue.country else None,
+        "state_code": _fit(venue.state.state_code if venue.state else None, 16),
+        "country_code": _fit(venue.country.country_code if venue.country else None, 8),
         "address": venue.address.line1 if venue.address else None,
-        "postal_code": venue.postal_code,
-        "timezone": venue.timezone,
+        "postal_code": _fit(venue.postal_code, 32),
+        "timezone": _fit(venue.timezone, 64),
         "latitude": location.latitude if location else None,
         "longitude": location.longitude if location else None,
     }
@@ -51,7 +56,7 @@ def show_row(event: Event, artist_id: UUID) -> dict[str, Any]:
         "starts_at": None if time_unknown or date_unknown else start.date_time,
         "local_date": None if date_unknown else start.local_date,
         "local_time": None if time_unknown or date_unknown else start.local_time,
-        "timezone": event.dates.timezone or (event.venue.timezone if event.venue else None),
+        "timezone": _fit(event.dates.timezone or (event.venue.timezone if event.venue else None), 64),
         "status": normalise_status(event.dates.status.code),
         "date_tba": date_unknown,
         "time_tba": time_unknown,
@@ -91,5 +96,7 @@ def map_events(raw_events: list[dict[str, Any]], artist_id: UUID) -> Mapped:
         shows.setdefault(event.id, show_row(event, artist_id))
         if event.venue is not None:
             mapped.venues.setdefault(event.venue.id, venue_row(event.venue))
-    mapped.shows = list(shows.values())
+    # key order: concurrent imports touching the same rows lock them in the same order (no deadlock)
+    mapped.shows = sorted(shows.values(), key=lambda row: row["tm_event_id"])
+    mapped.venues = dict(sorted(mapped.venues.items()))
     return mapped

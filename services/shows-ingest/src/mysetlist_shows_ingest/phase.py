@@ -47,8 +47,9 @@ class ShowsPhase:
                 await store.write_identity(session, artist_id, attraction)
             raw_events, unreachable = await events_task
         except UpstreamError as exc:
-            events_task.cancel()
             raise PhaseError(str(exc), retryable=exc.retryable) from exc
+        finally:
+            events_task.cancel()  # a no-op once it finished; stops its requests when identity failed
 
         mapped = map_events(raw_events, artist_id)
         async with self.sessions.begin() as session:

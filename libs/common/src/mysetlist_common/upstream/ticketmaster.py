@@ -95,7 +95,7 @@ class Location(_Model):
 
 
 class Venue(_Model):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=64)
     name: str | None = None
     city: _Named | None = None
     state: _State | None = None
@@ -187,7 +187,7 @@ class _EventEmbedded(_Model):
 
 
 class Event(_Model):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1)
     url: str | None = None
     images: list[Image] = []
