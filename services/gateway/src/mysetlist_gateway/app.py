@@ -4,12 +4,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
-
 from mysetlist_gateway import kickoff, read_api, search, sse_proxy, web
 
 
