@@ -194,3 +194,24 @@ async def test_more_events_on_one_day_than_paging_reaches_are_reported() -> None
     events = [_event(n, 0) for n in range(1100)]
     found, unreachable, _ = await _all(events)
     assert len(found) == 1000 and unreachable == 100
+
+
+async def test_pages_without_page_info_follow_relative_next_links() -> None:
+    events = [_event(n, n) for n in range(5)]
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        assert request.url.params["apikey"] == "k"  # the key is added to relative links too
+        page = int(request.url.params.get("page", "0"))
+        body: dict[str, Any] = {"_embedded": {"events": events[page * 2 : page * 2 + 2]}}
+        if page < 2:
+            body["_links"] = {"next": {"href": f"/discovery/v2/events.json?attractionId=K1&page={page + 1}"}}
+        return _response(200, body)
+
+    settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_api_key="k")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = TicketmasterClient(http, settings, budget=RateBudget(1e9))
+        found, unreachable = await client.all_events("K1")
+    assert [e["id"] for e in found] == [e["id"] for e in events] and unreachable == 0
+    assert all(url.startswith("http://tm.test/discovery/v2/events.json") for url in seen)
