@@ -20,6 +20,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "bench-results"
+sys.path.insert(0, str(HERE))  # benchmarks share bench/harness.py
 
 
 def discover(names: list[str]) -> list[Path]:
