@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow
+from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow, Show
 from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
 from mysetlist_common.inbox import mark_processed
 from mysetlist_common.metrics import IMPORTS_FINISHED
@@ -90,6 +90,21 @@ async def _save(
     await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(run.artist_id))))
 
 
+async def _mark_setlists_ready(session: AsyncSession, artist_id: UUID) -> None:
+    """Wrap-up: the artist's upcoming, still-happening shows are ready for setlists (touched only once)."""
+    await session.execute(
+        update(Show)
+        .where(
+            Show.artist_id == artist_id,
+            Show.setlist_ready.is_(False),
+            Show.removed_at.is_(None),
+            Show.status != "cancelled",
+            func.coalesce(Show.local_date, func.current_date()) >= func.current_date(),
+        )
+        .values(setlist_ready=True, updated_at=func.now())
+    )
+
+
 async def _settle(
     session: AsyncSession, run: Any, phases: Phases, error: str | None
 ) -> tuple[ImportFinishedEvent, int]:
@@ -106,6 +121,8 @@ async def _settle(
     seq = await _append(session, finished)
     assert seq is not None
     enqueue(session, topic(IMPORTS_PROGRESS), finished)
+    if phases.get(Phase.SHOWS.value, {}).get("state") == "completed":
+        await _mark_setlists_ready(session, run.artist_id)
     IMPORTS_FINISHED.labels(outcome).inc()
     await _save(session, run, phases, outcome, seq, state=outcome, finished_at=func.now(), error=error)
     return finished, seq
