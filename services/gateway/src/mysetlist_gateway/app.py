@@ -10,7 +10,7 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
-from mysetlist_gateway import kickoff, read_api, search, sse_proxy, web
+from mysetlist_gateway import admin, kickoff, read_api, search, sse_proxy, web
 
 
 def create_app() -> FastAPI:
@@ -31,6 +31,7 @@ def create_app() -> FastAPI:
 
     app = service_app("gateway", lifespan=lifespan, version="0.1.0")
     app.include_router(kickoff.router)
+    app.include_router(admin.router)
     app.include_router(search.router)
     app.include_router(read_api.router)
     app.include_router(sse_proxy.router)

@@ -5,15 +5,16 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from mysetlist_common.db.schema import Artist, ImportRun, ImportStatus
 from mysetlist_common.events import ALL_PHASES, ImportRequested, ImportRequestedEvent
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay, enqueue
 from mysetlist_common.topics import IMPORTS_REQUESTED, topic
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 router = APIRouter(tags=["imports"])
 

@@ -1,9 +1,10 @@
 import asyncio
 
 from alembic import context
-from mysetlist_common.db.schema import Base
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from mysetlist_common.db.schema import Base
 
 target_metadata = Base.metadata
 
