@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     musicbrainz_user_agent: str = "MySetlistImport/0.1 ( ops@mysetlist.example )"
     musicbrainz_timeout_s: float = 5.0
     musicbrainz_requests_per_s: float = 1.0
+    musicbrainz_cache_ttl_s: float = 3600.0  # an artist's live release groups, per process
 
     # catalog-ingest: how long to wait for the shows phase to record the artist's identity
     catalog_identity_wait_s: float = 15.0

@@ -61,6 +61,28 @@ class Activity:
             self.idle.set()
 
 
+class ProgressUpdates:
+    """Progress events go out in order, without holding the phase up while Kafka acknowledges them."""
+
+    def __init__(self, reporter: PhaseReporter) -> None:
+        self.reporter = reporter
+        self._last: asyncio.Task[None] | None = None
+
+    def send(self, done: int, total: int, message: str) -> None:
+        previous = self._last
+
+        async def publish() -> None:
+            if previous is not None:
+                await previous
+            await self.reporter.progress(done, total, message)
+
+        self._last = asyncio.create_task(publish())
+
+    async def flush(self) -> None:
+        if self._last is not None:
+            await self._last
+
+
 async def wait_for_identity(
     sessions: async_sessionmaker[AsyncSession], artist_id: UUID, wait_s: float
 ) -> ArtistIdentity:
@@ -137,8 +159,10 @@ class CatalogPhase:
                 live_result.append(await self._live_releases(live_task))
             return live_result[0]
 
+        updates = ProgressUpdates(reporter)
+
         async def progress(done: int, total: int) -> None:
-            await reporter.progress(done, total, f"fetched tracks of {done} of {total} release batches")
+            updates.send(done, total, f"fetched tracks of {done} of {total} release batches")
 
         # Extended mode: ISRC and popularity of each batch's studio tracks are asked for while the
         # next releases are still being fetched, so the last several-tracks call follows the last album.
@@ -179,8 +203,10 @@ class CatalogPhase:
         note = "" if live.complete else live.note
         plan = plan_catalog(spotify_id, tracks, mode, live.titles, liveness, note=note)
 
+        updates.send(len(plan.decisions), len(plan.decisions), f"storing {len(plan.kept)} studio songs")
         async with self.sessions.begin() as session:
             stored = await persist(session, artist.id, request.import_id, plan)
+        await updates.flush()
         if self.on_stored is not None:
             self.on_stored(artist.id, mode.value)
 

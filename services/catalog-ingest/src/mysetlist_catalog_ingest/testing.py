@@ -26,6 +26,7 @@ from mysetlist_common.events import (
 from mysetlist_common.kafka import make_broker
 from mysetlist_common.testing import running_app
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
+from mysetlist_common.upstream.musicbrainz import forget_cached
 from mysetlist_common.upstream.spotify import PROCESS
 
 PhaseEnd = PhaseCompletedEvent | PhaseFailedEvent
@@ -159,7 +160,8 @@ async def catalog_service() -> AsyncIterator[CatalogService]:
     """Start the service's app (its lifespan starts its broker and consumer) and a client broker."""
     from mysetlist_catalog_ingest.app import create_app
 
-    PROCESS.reset()  # a fresh process: nothing learnt about the Spotify app yet
+    PROCESS.reset()  # a fresh process: nothing learnt about the Spotify app yet, nothing cached
+    forget_cached()
     client = make_broker(f"catalog-test-{uuid4().hex[:6]}")
     service = CatalogService(client)
     client.subscriber(

@@ -6,6 +6,7 @@ result says what happened so the catalog decisions can say it too.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +39,19 @@ def parse_live_titles(body: dict[str, Any]) -> tuple[list[str], int]:
     return titles, int(body.get("count") or 0)
 
 
+# Complete answers per MBID, kept for `musicbrainz_cache_ttl_s`: at 1 request/s for the whole process,
+# re-imports must not queue behind each other for a list that changes a few times a year.
+_CACHE: dict[str, tuple[float, LiveReleases]] = {}
+
+
+def forget_cached() -> None:
+    """Drop every cached answer (a fresh process, for tests)."""
+    _CACHE.clear()
+
+
 class MusicBrainzClient:
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.cache_ttl_s = settings.musicbrainz_cache_ttl_s
         self.api = UpstreamClient(
             UPSTREAM,
             http,
@@ -55,6 +67,15 @@ class MusicBrainzClient:
         return self.api.stats.requests
 
     async def live_release_titles(self, mbid: str) -> LiveReleases:
+        cached = _CACHE.get(mbid)
+        if cached is not None and time.monotonic() - cached[0] < self.cache_ttl_s:
+            return cached[1]
+        found = await self._fetch(mbid)
+        if found.complete and self.cache_ttl_s > 0:
+            _CACHE[mbid] = (time.monotonic(), found)
+        return found
+
+    async def _fetch(self, mbid: str) -> LiveReleases:
         titles: list[str] = []
         offset = 0
         for _ in range(MAX_PAGES):
