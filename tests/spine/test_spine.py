@@ -204,3 +204,20 @@ async def test_stream_of_unknown_artist_is_404(stack_env: dict[str, str]) -> Non
         assert response.status_code == 404
         response = await client.get(f"{progress}/api/artists/00000000-0000-0000-0000-000000000000/status")
         assert response.status_code == 404
+
+
+async def test_services_expose_their_slo_metrics(stack_env: dict[str, str]) -> None:
+    async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
+        accepted = await kickoff(client, gateway, "K8vSpineMetrics")
+        await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+        gateway_metrics = (await client.get(f"{gateway}/metrics")).text
+        progress_metrics = (await client.get(f"{progress}/metrics")).text
+        health = (
+            (await client.get(f"{gateway}/healthz")).json(),
+            (await client.get(f"{progress}/readyz")).json(),
+        )
+    assert 'mysetlist_kickoff_latency_seconds_bucket{le="0.2"}' in gateway_metrics
+    assert 'mysetlist_sse_delivery_latency_seconds_bucket{le="0.05"}' in progress_metrics
+    assert "mysetlist_imports_finished_total" in progress_metrics
+    assert "faststream_received_messages_total" in progress_metrics  # FastStream's Prometheus middleware
+    assert health == ({"status": "ok", "service": "gateway"}, {"status": "ready"})
