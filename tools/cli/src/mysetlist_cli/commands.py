@@ -45,7 +45,8 @@ def import_artist(
         tm_id, name = resolve.attraction_id(gateway, artist, is_id=is_id)
         started = gateway.start_import(tm_id)
         verb = "started" if started["created"] else "already running, following"
-        console.print(f"import of [bold]{name}[/] ({tm_id}) {verb}: import {started['importId']}")
+        who = f"[bold]{name}[/] ({tm_id})" if name else f"[bold]{tm_id}[/]"
+        console.print(f"import of {who} {verb}: import {started['importId']}")
         if not follow:
             console.print(f"page: {gateway.url}/artists/{started['slug']}")
             return

@@ -8,10 +8,10 @@ PHASES = ("shows", "catalog")
 STAGE_STYLE = {"completed": "green", "failed": "red", "running": "cyan", "pending": "dim"}
 
 
-def fmt_counts(counts: dict[str, int] | None) -> str:
+def fmt_counts(counts: dict[str, int] | None, sep: str = ", ") -> str:
     # zero counts (no retries, nothing removed) are noise in a summary
     shown = [f"{value} {key.replace('_', ' ')}" for key, value in (counts or {}).items() if value]
-    return ", ".join(shown) or "-"
+    return sep.join(shown) or "-"
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -20,8 +20,9 @@ def fmt_duration(seconds: float | None) -> str:
 
 def phase_table(title: str, phases: dict[str, dict[str, Any]]) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("phase", "state", "progress", "counts", "duration", "error"):
-        table.add_column(column)
+    errors = any(p.get("error") for p in phases.values())
+    for column in ("phase", "state", "progress", "counts", "duration", *(["error"] if errors else [])):
+        table.add_column(column, overflow="fold")
     for name in [*PHASES, *(p for p in phases if p not in PHASES)]:
         phase = phases.get(name)
         if phase is None:
@@ -29,14 +30,14 @@ def phase_table(title: str, phases: dict[str, dict[str, Any]]) -> Table:
         state = phase.get("state", "pending")
         total = phase.get("total")
         done = phase.get("done", 0)
-        table.add_row(
+        cells = [
             name,
             f"[{STAGE_STYLE.get(state, '')}]{state}[/]",
             f"{done} of {total}" if total is not None else str(done),
-            fmt_counts(phase.get("counts")),
+            fmt_counts(phase.get("counts"), sep="\n"),  # one figure per line reads best
             fmt_duration(phase.get("duration")),
-            phase.get("error") or "",
-        )
+        ]
+        table.add_row(*cells, *([phase.get("error") or ""] if errors else []))
     return table
 
 

@@ -32,13 +32,13 @@ def pick(text: str, hits: list[dict[str, Any]]) -> dict[str, Any]:
     raise Ambiguous(text, exact or hits)
 
 
-def attraction_id(gateway: Gateway, text: str, *, is_id: bool = False) -> tuple[str, str]:
-    """(tmAttractionId, display name) for `mysetlist import`."""
+def attraction_id(gateway: Gateway, text: str, *, is_id: bool = False) -> tuple[str, str | None]:
+    """(tmAttractionId, name when a search found it) for `mysetlist import`."""
     text = text.strip()
     if not text:
         raise CliError("give an artist name or a Ticketmaster attraction id")
     if is_id or looks_like_tm_id(text):
-        return text, text
+        return text, None
     hit = pick(text, gateway.search(text))
     return hit["tmAttractionId"], hit["name"]
 
