@@ -1,0 +1,138 @@
+"""GET /api/search latency, cached and uncached, through a gateway process and the simulator process at its
+default latency (Ticketmaster 60 ms per call).
+
+Method: uncached = every request is a query the gateway has not seen (distinct words and prefixes of the
+simulator's artist names, at distinct `limit`s), sent one at a time at 4 requests/s, under the 5/s
+Ticketmaster budget the gateway keeps, so the figure is one upstream round trip plus our own work, not
+time spent queueing for the budget. Cached = the same 20 queries repeated, after one warm-up each:
+sequentially, then by 16 concurrent clients. Timing is from request sent to body read, on one keep-alive
+connection per client, on this machine (2 shared cores).
+
+Against a running stack: BENCH_GATEWAY_URL=http://127.0.0.1:8000 (and the simulator it uses).
+Otherwise a simulator and a gateway are started on free ports with a throwaway database.
+Run: `uv run python bench/run.py search` (or `uv run python bench/bench_search.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+UNCACHED = int(os.environ.get("BENCH_SEARCH_UNCACHED", "200"))
+CACHED = int(os.environ.get("BENCH_SEARCH_CACHED", "2000"))
+UNCACHED_RATE = 4.0  # requests/s: below the gateway's 5/s Ticketmaster budget
+CONCURRENCY = 16
+
+
+@contextmanager
+def gateway() -> Iterator[tuple[str, str]]:
+    """(gateway URL, simulator URL): the running ones named in the environment, or fresh processes."""
+    if os.environ.get("BENCH_GATEWAY_URL"):
+        sim = os.environ.get("BENCH_SIMULATOR_URL", "http://127.0.0.1:8100")
+        yield os.environ["BENCH_GATEWAY_URL"].rstrip("/"), sim
+        return
+    s = harness.stack()
+    kafka, postgres = harness.servers()
+    logs = harness.RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    sim_port, gw_port = s.free_port(), s.free_port()
+    sim = f"http://127.0.0.1:{sim_port}"
+    with ExitStack() as stack:
+        db = stack.enter_context(harness.database(postgres, "bench_search"))
+        env = {
+            **os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "KAFKA_TOPIC_PREFIX": f"bench-search-{os.getpid()}.", "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
+            "GATEWAY_PORT": str(gw_port), "SIM_PORT": str(sim_port),
+        }  # fmt: skip
+        stack.enter_context(
+            harness.process(
+                [sys.executable, "-m", "mysetlist_simulator", "--port", str(sim_port)],
+                env, f"{sim}/healthz", logs / "search-simulator.log",
+            )  # fmt: skip
+        )
+        gw = f"http://127.0.0.1:{gw_port}"
+        stack.enter_context(
+            harness.process([sys.executable, "-m", "mysetlist_gateway"], env, f"{gw}/healthz", logs / "search-gw.log")
+        )
+        yield gw, sim
+
+
+def queries(names: list[str]) -> Iterator[tuple[str, int]]:
+    """Distinct (query, limit) pairs that match something: words and word prefixes of the artists' names."""
+    terms: list[str] = []
+    for name in names:
+        for word in name.split():
+            terms += [word[:n] for n in range(3, len(word) + 1)]
+    unique = list(dict.fromkeys(t.lower() for t in terms))
+    for limit in range(1, 21):
+        for term in unique:
+            yield term, limit
+
+
+async def timed(http: httpx.AsyncClient, q: str, limit: int) -> float:
+    started = time.perf_counter()
+    response = await http.get("/api/search", params={"q": q, "limit": limit})
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed
+
+
+async def measure(gw: str, sim: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=gw, timeout=30) as http:
+        names = [a["name"] for a in (await http.get(f"{sim}/_sim/artists")).json()]
+        fresh = queries(names)
+        # a few warm-up calls: connections, the gateway's first database session
+        for q, limit in itertools.islice(fresh, 5):
+            await timed(http, q, limit)
+
+        uncached = []
+        for q, limit in itertools.islice(fresh, UNCACHED):
+            uncached.append(await timed(http, q, limit))
+            await asyncio.sleep(max(0.0, 1 / UNCACHED_RATE - uncached[-1]))
+
+        hot = [(name.split()[-1].lower(), 8) for name in names][:20]
+        for q, limit in hot:
+            await timed(http, q, limit)
+        sequential = [await timed(http, *hot[i % len(hot)]) for i in range(CACHED)]
+
+    async def client(n: int) -> list[float]:
+        async with httpx.AsyncClient(base_url=gw, timeout=30) as own:
+            return [await timed(own, *hot[(n + i) % len(hot)]) for i in range(CACHED // CONCURRENCY)]
+
+    started = time.perf_counter()
+    parallel = [t for ts in await asyncio.gather(*(client(n) for n in range(CONCURRENCY))) for t in ts]
+    wall = time.perf_counter() - started
+    return {
+        "uncached": harness.percentiles(uncached),
+        "cached_sequential": harness.percentiles(sequential),
+        f"cached_{CONCURRENCY}_concurrent": {
+            **harness.percentiles(parallel),
+            "throughput_rps": round(len(parallel) / wall, 1),
+        },
+        "method": __doc__.split("\n\n")[1].replace("\n", " ") if __doc__ else "",
+    }
+
+
+def main() -> dict[str, Any]:
+    with gateway() as (gw, sim):
+        return asyncio.run(measure(gw, sim))
+
+
+if __name__ == "__main__":
+    result = main()
+    harness.RESULTS.mkdir(exist_ok=True)
+    (harness.RESULTS / "search.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
