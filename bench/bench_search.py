@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import harness
 
 UNCACHED = int(os.environ.get("BENCH_SEARCH_UNCACHED", "200"))
 CACHED = int(os.environ.get("BENCH_SEARCH_CACHED", "2000"))
@@ -53,20 +53,19 @@ def gateway() -> Iterator[tuple[str, str]]:
     with ExitStack() as stack:
         db = stack.enter_context(harness.database(postgres, "bench_search"))
         env = {
-            **os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "KAFKA_TOPIC_PREFIX": f"bench-search-{os.getpid()}.", "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
-            "GATEWAY_PORT": str(gw_port), "SIM_PORT": str(sim_port),
-        }  # fmt: skip
-        stack.enter_context(
-            harness.process(
-                [sys.executable, "-m", "mysetlist_simulator", "--port", str(sim_port)],
-                env, f"{sim}/healthz", logs / "search-simulator.log",
-            )  # fmt: skip
-        )
+            **os.environ,
+            "DATABASE_URL": db,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "KAFKA_TOPIC_PREFIX": f"bench-search-{os.getpid()}.",
+            "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
+            "GATEWAY_PORT": str(gw_port),
+            "SIM_PORT": str(sim_port),
+        }
+        simulator = [sys.executable, "-m", "mysetlist_simulator", "--port", str(sim_port)]
+        stack.enter_context(harness.process(simulator, env, f"{sim}/healthz", logs / "search-simulator.log"))
         gw = f"http://127.0.0.1:{gw_port}"
-        stack.enter_context(
-            harness.process([sys.executable, "-m", "mysetlist_gateway"], env, f"{gw}/healthz", logs / "search-gw.log")
-        )
+        server = [sys.executable, "-m", "mysetlist_gateway"]
+        stack.enter_context(harness.process(server, env, f"{gw}/healthz", logs / "search-gateway.log"))
         yield gw, sim
 
 
