@@ -114,3 +114,54 @@ def test_unknown_artist_page_says_so(live_stack: Any, browser: Any) -> None:
     page.goto(f"{live_stack.gateway_url}/artists/no-such-artist-anywhere")
     expect(page.get_by_role("heading", name="Artist not found")).to_be_visible()
     page.close()
+
+
+def test_a_failed_import_shows_the_reason_and_retry_starts_another(live_stack: Any, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(live_stack.gateway_url + "/")
+    # an attraction Ticketmaster does not know: the shows phase fails, so the import fails
+    started = page.evaluate(
+        """async () => (await fetch("/api/artists/import", {method: "POST",
+             headers: {"Content-Type": "application/json"},
+             body: JSON.stringify({tmAttractionId: "K8vZ9170GONE"})})).json()"""
+    )
+    page.goto(f"{live_stack.gateway_url}/artists/{started['slug']}")
+    error = page.get_by_role("alert")
+    expect(error).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+    expect(error).to_contain_text("The import failed:")
+    expect(error).to_contain_text("K8vZ9170GONE")
+    expect(page.locator('.phase[data-phase="shows"]')).to_have_attribute("data-state", "failed")
+
+    with page.expect_request(lambda r: r.url.endswith("/api/artists/import") and r.method == "POST") as retry:
+        page.get_by_role("button", name="Retry import").click()
+    assert json.loads(retry.value.post_data or "{}") == {"tmAttractionId": "K8vZ9170GONE"}
+    expect(error).to_be_hidden()
+    expect(error).to_be_visible(timeout=IMPORT_TIMEOUT_MS)  # it fails again, for the same reason
+    status = _get(f"{live_stack.gateway_url}/api/artists/{started['artistId']}/status")
+    assert status["stage"] == "failed" and status["importId"] != started["importId"]
+    page.close()
+
+
+def test_without_a_live_stream_the_page_polls_the_status(
+    live_stack: Any, sample_artists: list[dict[str, Any]], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.route("**/stream*", lambda route: route.abort())  # a proxy that breaks SSE
+    page.goto(live_stack.gateway_url + "/")
+    artist = next(a for a in sample_artists if a["profile"] == "mid" and a["events"] and a["recordings"])
+    started = page.evaluate(
+        """async (id) => (await fetch("/api/artists/import", {method: "POST",
+             headers: {"Content-Type": "application/json"},
+             body: JSON.stringify({tmAttractionId: id})})).json()""",
+        artist["tm_attraction_id"],
+    )
+    with page.expect_request("**/status", timeout=60_000):
+        page.goto(f"{live_stack.gateway_url}/artists/{started['slug']}")
+    expect(page.locator("#import-message")).to_have_text("Import completed", timeout=IMPORT_TIMEOUT_MS)
+    expect(page.locator("#shows-list li.show").first).to_be_visible()
+    expect(page.locator("#songs-list li.song").first).to_be_visible()
+    page.close()
