@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     progress_host: str = "127.0.0.1"
     progress_port: int = 8001
     progress_base_url: str = "http://127.0.0.1:8001"
+    # gateway: how long an artist search answer is reused (Ticketmaster allows 5 requests/s per key)
+    search_cache_ttl_s: float = 60.0
     shows_ingest_host: str = "127.0.0.1"
     shows_ingest_port: int = 8002
     catalog_ingest_host: str = "127.0.0.1"

@@ -26,7 +26,6 @@ from mysetlist_common.upstream.ticketmaster import Attraction, TicketmasterClien
 from mysetlist_gateway.kickoff import get_sessions
 from mysetlist_gateway.read_api import ApiModel, ErrorBody
 
-CACHE_TTL_S = 60.0
 CACHE_MAX_ENTRIES = 1024
 MAX_QUERY = 100
 
@@ -36,7 +35,7 @@ Search = Callable[[str, int], Awaitable[list[Attraction]]]
 class SearchCache:
     """A small TTL + LRU cache with single flight: concurrent misses of one key make one call."""
 
-    def __init__(self, ttl_s: float = CACHE_TTL_S, max_entries: int = CACHE_MAX_ENTRIES) -> None:
+    def __init__(self, ttl_s: float, max_entries: int = CACHE_MAX_ENTRIES) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, int], tuple[float, list[Attraction]]] = OrderedDict()
@@ -75,13 +74,14 @@ class SearchCache:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Interactive use: few retries and a short wait cap, so a struggling upstream answers 502 quickly.
-    settings = get_settings().model_copy(
+    base = get_settings()
+    settings = base.model_copy(
         update={"http_max_retries": 1, "ticketmaster_quota_wait_cap_s": 2.0, "http_timeout_s": 5.0}
     )
     async with httpx.AsyncClient() as http:
         client = TicketmasterClient(http, settings)
         app.state.search = client.search_attractions
-        app.state.search_cache = SearchCache()
+        app.state.search_cache = SearchCache(base.search_cache_ttl_s)
         yield
 
 
@@ -138,7 +138,7 @@ async def search(
     except UpstreamError as exc:
         raise HTTPException(502, f"artist search failed: {exc}") from exc
     known = await _imported(sessions, [a.id for a in found])
-    response.headers["Cache-Control"] = f"public, max-age={int(CACHE_TTL_S)}"
+    response.headers["Cache-Control"] = f"public, max-age={int(cache.ttl_s)}"
     return SearchResults(
         query=text,
         items=[
