@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import functools
 import glob
 import os
 import pwd
@@ -544,21 +545,31 @@ def uv() -> list[str]:
     return [shutil.which("uv") or "uv"] if shutil.which("uv") else [sys.executable, "-m", "uv"]
 
 
-def start_service(svc: Service, timeout: float = 60.0) -> str:
-    daemon = svc.daemon
-    if daemon.pid() is not None:
-        return "running"
-    if port_open(svc.port):
-        return "external"
-    argv = [*uv(), "run", "--no-sync", "python", "-m", svc.module]
-    if svc.name == "simulator":
-        argv += ["--port", str(svc.port)]
-    daemon.spawn(argv, env=service_env())
-    try:
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{svc.port}/healthz"), timeout, svc.name, daemon.alive)
-    except StackError as err:
-        raise StackError(f"{err}; see {daemon.logfile}") from None
-    return "started"
+def start_services(services: Sequence[Service], timeout: float = 90.0) -> dict[str, str]:
+    """Start every service not yet serving, all at once (they share nothing at start-up), then wait for
+    each one's /healthz. Returns each one's state: running, external, started or FAILED: why."""
+    states: dict[str, str] = {}
+    spawned: list[tuple[Service, Daemon]] = []
+    for svc in services:
+        daemon = svc.daemon
+        if daemon.pid() is not None:
+            states[svc.name] = "running"
+        elif port_open(svc.port):
+            states[svc.name] = "external"
+        else:
+            argv = [*uv(), "run", "--no-sync", "python", "-m", svc.module]
+            if svc.name == "simulator":
+                argv += ["--port", str(svc.port)]
+            daemon.spawn(argv, env=service_env())
+            spawned.append((svc, daemon))
+    for svc, daemon in spawned:
+        url = f"http://127.0.0.1:{svc.port}/healthz"
+        try:
+            wait_until(functools.partial(http_ok, url), timeout, svc.name, daemon.alive)
+            states[svc.name] = "started"
+        except StackError as err:
+            states[svc.name] = f"FAILED: {err}; see {daemon.logfile}"
+    return states
 
 
 def prometheus_binary() -> str | None:
@@ -675,15 +686,12 @@ def up() -> int:
         line("postgres", f"127.0.0.1:{pg.port}", pg.start())
         migrate()
         line("migrations", "alembic", "at head")
+        states = start_services([svc for svc in SERVICES if svc.exists()])
         for svc in SERVICES:
-            if svc.exists():
-                try:
-                    line(svc.name, f"http://127.0.0.1:{svc.port}", start_service(svc))
-                except StackError as err:  # report it, start the rest, fail at the end
-                    line(svc.name, f"http://127.0.0.1:{svc.port}", f"FAILED: {err}")
-                    failed.append(svc.name)
-            else:
-                line(svc.name, "-", f"not built yet (no {svc.module}/__main__.py)")
+            state = states.get(svc.name, f"not built yet (no {svc.module}/__main__.py)")
+            line(svc.name, f"http://127.0.0.1:{svc.port}" if svc.name in states else "-", state)
+            if state.startswith("FAILED"):  # reported; the rest still start; `up` fails at the end
+                failed.append(svc.name)
         state = start_prometheus()
         if state == "missing":
             line("prometheus", "-", "not installed (Debian: apt-get install prometheus)")
