@@ -132,19 +132,29 @@ class WindowBudget(RateBudget):
         self.per = per
         self._sent: deque[float] = deque()
 
+    def _wait(self) -> float:
+        now = self._clock()
+        wait = self._next - now
+        if len(self._sent) >= self.capacity:
+            wait = max(wait, self._sent[0] + self.per - now)
+        return wait
+
+    def _take(self) -> None:
+        if len(self._sent) >= self.capacity:
+            self._sent.popleft()
+        self._sent.append(self._clock())
+
     async def acquire(self) -> None:
-        async with self._queue():
-            while True:
-                now = self._clock()
-                wait = self._next - now
-                if len(self._sent) >= self.capacity:
-                    wait = max(wait, self._sent[0] + self.per - now)
-                if wait <= 0:
-                    break
+        queue = self._queue()
+        # Room in the window and nobody queued: go at once. Passing a lock from task to task costs an
+        # event-loop turn each, which a burst of a few hundred requests would feel.
+        if not queue.locked() and self._wait() <= 0:
+            self._take()
+            return
+        async with queue:
+            while (wait := self._wait()) > 0:
                 await self._sleep(wait)
-            if len(self._sent) >= self.capacity:
-                self._sent.popleft()
-            self._sent.append(self._clock())
+            self._take()
 
 
 _BUDGETS: dict[tuple[str, str], RateBudget] = {}
