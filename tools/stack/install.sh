@@ -19,7 +19,7 @@ command -v java >/dev/null || missing+=(default-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null || missing+=(util-linux)
-if [ "$browser" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+if [ "$browser" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium fonts-liberation); fi
 if [ "$prometheus" = 1 ]; then command -v prometheus >/dev/null || missing+=(prometheus); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
