@@ -32,6 +32,6 @@ def test_compose_config_checks(promtool: str, tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     conf = tmp_path / "prometheus.yml"
     conf.write_text((repo / "deploy/compose/prometheus.yml").read_text().replace("/etc/prometheus/", ""))
-    shutil.copy(repo / "tools/stack/prometheus/rules.yml", tmp_path / "rules.yml")
+    shutil.copy(repo / "deploy/observability/prometheus-rules.yml", tmp_path / "rules.yml")
     out = subprocess.run([promtool, "check", "config", str(conf)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

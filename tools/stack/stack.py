@@ -37,6 +37,7 @@ STACK = Path(__file__).resolve().parent
 LOCAL = Path(os.environ.get("MYSETLIST_LOCAL_DIR", REPO / ".local"))
 LOGS = LOCAL / "logs"
 RUN = LOCAL / "run"
+RULES = REPO / "deploy" / "observability" / "prometheus-rules.yml"
 
 DEFAULT_KAFKA = "127.0.0.1:59092"
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
@@ -585,11 +586,11 @@ def prometheus_daemon() -> Daemon:
 
 
 def render_prometheus_config(dest: Path) -> Path:
-    """The scrape config with the ports in force, plus the SLO rules beside it."""
+    """The scrape config with the ports in force and the SLO rules of deploy/observability."""
     dest.mkdir(parents=True, exist_ok=True)
-    targets = {svc.port_env: f"127.0.0.1:{svc.port}" for svc in SERVICES}
-    text = Template((STACK / "prometheus" / "prometheus.yml").read_text()).substitute(targets)
-    shutil.copy(STACK / "prometheus" / "rules.yml", dest / "rules.yml")
+    values = {svc.port_env: f"127.0.0.1:{svc.port}" for svc in SERVICES}
+    values["RULES"] = str(RULES)
+    text = Template((STACK / "prometheus" / "prometheus.yml").read_text()).substitute(values)
     conf = dest / "prometheus.yml"
     conf.write_text(text)
     return conf
