@@ -166,6 +166,7 @@ def _version_query() -> Any:
     return (
         select(
             Artist.id,
+            Artist.slug,
             Artist.updated_at,
             Artist.shows_synced_at,
             Artist.catalog_synced_at,
@@ -266,9 +267,9 @@ async def artist_by_slug(slug: str, request: Request, response: Response, sessio
         ).first()
         if version is None:
             raise HTTPException(404, "unknown artist")
-        current = await session.scalar(select(Artist.slug).where(Artist.id == version.id))
-        if current != slug:
-            location = str(request.url_for("artist_by_slug", slug=current).replace(query=request.url.query))
+        if version.slug != slug:
+            target = request.url_for("artist_by_slug", slug=version.slug)
+            location = str(target.replace(query=request.url.query))
             return RedirectResponse(location, status_code=308, headers={"Cache-Control": "no-cache"})
         if (early := _not_modified_or_headers(request, response, version)) is not None:
             return early
