@@ -233,3 +233,49 @@ async def test_without_a_spotify_link_search_by_exact_name_or_skip(
         end = await import_ok(service, nobody_id)
         assert end.payload.counts["skipped"] == 1 and end.payload.counts["songs"] == 0
         assert await service.stored_ids(nobody_id) == []
+
+
+async def test_backfill_fills_missing_isrcs_after_a_development_import_and_never_asks_twice(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    from mysetlist_catalog_ingest.backfill import IsrcBackfill
+    from mysetlist_common.settings import get_settings
+
+    await sim.config(spotify_mode="development")
+    taken = {a.tm_attraction_id for a in (await by_profile(sim)).values()}
+    artist = [a for a in await sim.artists() if a.spotify_id and a.tm_attraction_id not in taken][-1]
+    count_sql = text(
+        "SELECT count(*) FILTER (WHERE s.isrc IS NULL), count(*) FILTER (WHERE l.isrc IS DISTINCT FROM s.isrc)"
+        " FROM song s JOIN artist_song l ON l.song_id = s.id WHERE l.artist_id = :a"
+    )
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        await import_ok(service, artist_id)
+        async with service.sessions() as session:
+            missing_before, _ = (await session.execute(count_sql, {"a": artist_id})).one()
+        assert missing_before > 0, "a Development import leaves ISRCs that decide nothing for later"
+
+        fast = get_settings().model_copy(update={"catalog_isrc_backfill_per_s": 500.0})
+        backfill = IsrcBackfill(
+            fast, service.sessions, service.app.state.phase.http, service.app.state.phase.activity
+        )
+        assert await backfill.fill(artist_id) == missing_before
+        async with service.sessions() as session:
+            missing_after, links_differing = (await session.execute(count_sql, {"a": artist_id})).one()
+            unanswered = await session.scalar(
+                text(
+                    "SELECT count(*) FROM song s JOIN artist_song l ON l.song_id = s.id"
+                    " LEFT JOIN track_isrc c ON c.spotify_id = s.spotify_id"
+                    " WHERE l.artist_id = :a AND s.isrc IS NULL AND c.spotify_id IS NULL"
+                ),
+                {"a": artist_id},
+            )
+        assert missing_after < missing_before and unanswered == 0  # the rest have no ISRC at Spotify
+        assert links_differing == 0  # artist_song.isrc follows the song
+        assert await backfill.fill(artist_id) == 0  # never asks twice
+
+        before = await service.row_versions(artist_id)
+        await import_ok(service, artist_id)
+        assert await service.row_versions(artist_id) == before  # the import keeps what the backfill learnt
+        truth = await sim.truth(artist.tm_attraction_id)
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
