@@ -245,7 +245,8 @@ async def test_backfill_fills_missing_isrcs_after_a_development_import_and_never
     taken = {a.tm_attraction_id for a in (await by_profile(sim)).values()}
     artist = [a for a in await sim.artists() if a.spotify_id and a.tm_attraction_id not in taken][-1]
     count_sql = text(
-        "SELECT count(*) FILTER (WHERE s.isrc IS NULL), count(*) FILTER (WHERE l.isrc IS DISTINCT FROM s.isrc)"
+        "SELECT count(*) FILTER (WHERE s.isrc IS NULL),"
+        " count(*) FILTER (WHERE l.isrc IS DISTINCT FROM s.isrc)"
         " FROM song s JOIN artist_song l ON l.song_id = s.id WHERE l.artist_id = :a"
     )
     async with catalog_service() as service:
