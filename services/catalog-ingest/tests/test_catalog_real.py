@@ -134,21 +134,30 @@ async def test_audio_features_403_does_not_fail_the_phase_and_grandfathered_apps
     env: dict[str, str], sim: Simulator
 ) -> None:
     artist = (await by_profile(sim))["mid"]
+    truth = await sim.truth(artist.tm_attraction_id)
+
+    async def feature_calls() -> dict[str, int]:
+        stats = (await sim.stats())["spotify"]
+        return {"calls": stats["endpoints"].get("audio_features", 0), "403": stats["status"].get("403", 0)}
+
     await sim.config(spotify_mode="extended", audio_features_grandfathered=False)
     async with catalog_service() as service:
         artist_id = await service.add_artist(artist)
         await sim.reset_stats()
         await import_ok(service, artist_id)
-        assert (
-            check_against_truth(await service.stored_ids(artist_id), await sim.truth(artist.tm_attraction_id))
-            == []
-        )
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+        assert await feature_calls() == {"calls": 1, "403": 1}
+        await import_ok(service, artist_id)
+        assert (await feature_calls())["calls"] == 1  # switched off for the process: never asked again
+
     await sim.config(audio_features_grandfathered=True)
     try:
         async with catalog_service() as service:
+            await sim.reset_stats()
             await import_ok(service, artist_id)
-            truth = await sim.truth(artist.tm_attraction_id)
             assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+            used = await feature_calls()
+            assert used["calls"] >= 1 and used["403"] == 0
     finally:
         await sim.config(audio_features_grandfathered=False)
 

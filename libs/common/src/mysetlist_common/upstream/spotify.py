@@ -297,19 +297,29 @@ class SpotifyClient:
         return parse_track(await self._get(f"tracks/{track_id}", {"market": self.market}))
 
     async def audio_features(self, ids: Sequence[str]) -> dict[str, float]:
-        """Liveness per track id, or nothing when the app has no audio features (learnt once)."""
-        if self.state.audio_features is False or self.state.mode is SpotifyMode.DEVELOPMENT:
+        """Liveness per track id, or nothing when the app has no audio features (learnt once).
+
+        An optional signal: it never fails an import. The first call alone finds out whether the app
+        has them (a 403 switches them off for the process); the other chunks then go at once.
+        """
+        if self.state.audio_features is False or self.state.mode is SpotifyMode.DEVELOPMENT or not ids:
             return {}
+        chunks = [ids[i : i + FEATURES_PER_CALL] for i in range(0, len(ids), FEATURES_PER_CALL)]
         liveness: dict[str, float] = {}
-        for start in range(0, len(ids), FEATURES_PER_CALL):
-            chunk = ids[start : start + FEATURES_PER_CALL]
-            try:
-                body = await self._get("audio-features", {"ids": ",".join(chunk)})
-            except UpstreamError as exc:
-                # Optional signal: never fail an import for it. A 403 means the app has none.
-                if exc.status in (403, 404):
-                    self.state.audio_features = False
+        if self.state.audio_features is None:  # not known yet: one call finds out
+            liveness = await self._features(chunks.pop(0))
+            if not self.state.audio_features:
                 return liveness
-            self.state.audio_features = True
-            liveness.update(parse_audio_features(body))
+        for part in await asyncio.gather(*(self._features(c) for c in chunks)):
+            liveness.update(part)
         return liveness
+
+    async def _features(self, chunk: Sequence[str]) -> dict[str, float]:
+        try:
+            body = await self._get("audio-features", {"ids": ",".join(chunk)})
+        except UpstreamError as exc:
+            if exc.status in (403, 404):
+                self.state.audio_features = False
+            return {}
+        self.state.audio_features = True
+        return parse_audio_features(body)
