@@ -289,3 +289,39 @@ async def test_backfill_fills_missing_isrcs_after_a_development_import_and_never
         assert await service.row_versions(artist_id) == before  # the import keeps what the backfill learnt
         truth = await sim.truth(artist.tm_attraction_id)
         assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+
+
+async def test_songs_no_longer_in_the_catalog_lose_their_link_and_leave_the_song_table(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    artist = (await by_profile(sim))["sparse"]
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        await import_ok(service, artist_id)
+        async with service.sessions() as session:
+            live_track = await session.scalar(
+                text(
+                    "SELECT spotify_track_id FROM catalog_decision WHERE artist_id = :a AND decision = 'live'"
+                ),
+                {"a": artist_id},
+            )
+        assert live_track is not None
+        # What an older, wrong import could have left: a live recording stored and linked.
+        async with service.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "WITH s AS (INSERT INTO song (spotify_id, name) VALUES (:t, 'stale') RETURNING id)"
+                    " INSERT INTO artist_song (artist_id, song_id) SELECT :a, id FROM s"
+                ),
+                {"t": live_track, "a": artist_id},
+            )
+        end = await import_ok(service, artist_id)
+        assert end.payload.counts["links_removed"] == 1
+        async with service.sessions() as session:
+            left = await session.scalar(
+                text("SELECT count(*) FROM song WHERE spotify_id = :t"), {"t": live_track}
+            )
+        assert left == 0
+        truth = await sim.truth(artist.tm_attraction_id)
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
