@@ -6,6 +6,7 @@ restarted under other tests.
 
 import asyncio
 import importlib
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -63,7 +64,18 @@ async def consume(bootstrap: str, count: int, group: str = GROUP, commit: bool =
         await consumer.stop()
 
 
-async def committed_offsets(bootstrap: str) -> dict[int, int]:
+async def committed_offsets(bootstrap: str, expected_partitions: int = 0) -> dict[int, int]:
+    """The group's committed offset per partition. Right after a restart the broker may still be loading
+    the offsets topic and answer "none yet": ask again until `expected_partitions` answer (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        offsets = await _committed_offsets(bootstrap)
+        if len(offsets) >= expected_partitions or time.monotonic() > deadline:
+            return offsets
+        await asyncio.sleep(0.5)
+
+
+async def _committed_offsets(bootstrap: str) -> dict[int, int]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
@@ -100,7 +112,7 @@ async def test_committed_offsets_and_messages_survive_restart(own_broker: object
     assert not stack.port_open(own_broker.port)  # type: ignore[attr-defined]
     assert await asyncio.to_thread(own_broker.start) == "started"  # type: ignore[attr-defined]
 
-    assert await committed_offsets(bootstrap) == before
+    assert await committed_offsets(bootstrap, expected_partitions=len(before)) == before
     # the group resumes after its committed offsets: only the uncommitted messages come again
     assert sorted(await consume(bootstrap, len(second))) == sorted(second)
     # and every message is still on disk for a new group reading from the start
