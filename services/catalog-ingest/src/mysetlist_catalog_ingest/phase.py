@@ -34,7 +34,7 @@ from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
-from mysetlist_common.upstream.spotify import TRACKS_PER_CALL, SpotifyClient, SpotifyMode
+from mysetlist_common.upstream.spotify import TRACKS_PER_CALL, SpotifyClient, SpotifyMode, SpotifyParseError
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ class CatalogPhase:
             return await self.run(request, reporter)
         except UpstreamError as exc:
             raise PhaseError(str(exc), retryable=exc.retryable) from exc
+        except SpotifyParseError as exc:  # nothing stored: a later import may get a whole answer
+            raise PhaseError(f"Spotify sent an answer the import cannot use: {exc}", retryable=True) from exc
         finally:
             self.activity.leave()
 
