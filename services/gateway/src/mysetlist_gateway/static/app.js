@@ -232,7 +232,7 @@ function renderArtist(artist) {
   $("artist-name").textContent = name;
   const image = $("artist-image");
   image.classList.toggle("skeleton", !artist.imageUrl);
-  image.style.backgroundImage = artist.imageUrl ? `url("${artist.imageUrl}")` : "";
+  image.style.backgroundImage = artist.imageUrl ? `url(${JSON.stringify(artist.imageUrl)})` : "";
   const c = artist.counts;
   $("artist-meta").textContent = `${c.upcomingShows} upcoming shows · ${c.pastShows} past shows · ${c.songs} songs`;
   const canonical = `/artists/${encodeURIComponent(artist.slug)}`;
