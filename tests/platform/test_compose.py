@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from compose_spec import PyOptions
 
 from mysetlist_common.settings import Settings
 
@@ -21,6 +22,13 @@ SETTINGS_ENV = {name.upper() for name in Settings.model_fields}
 def compose() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     return data
+
+
+def test_file_follows_the_compose_specification() -> None:
+    """The Compose specification's parser (compose_spec): misspelled keys, bad ports or conditions fail."""
+    spec = PyOptions(apply_merge=True).from_yaml((REPO / "docker-compose.yml").read_text())
+    spec.validate()
+    assert set(spec.service_names()) >= set(APP_SERVICES)
 
 
 def test_every_part_of_the_system_is_there(compose: dict[str, Any]) -> None:
