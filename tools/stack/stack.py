@@ -390,7 +390,13 @@ class Postgres:
         self.sockets.mkdir(parents=True, exist_ok=True)
         if os.geteuid() != 0:
             return
-        owner = pwd.getpwnam("postgres")
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise StackError(
+                "initdb refuses root and there is no `postgres` user to run it: create one"
+                " (Debian's postgresql package does) or run the stack as an ordinary user"
+            ) from None
         for path in (self.home, self.sockets, *([self.data] if self.data.exists() else [])):
             os.chown(path, owner.pw_uid, owner.pw_gid)
         # The postgres user must be able to reach .local/pg: a mktemp clone (mode 700) blocks it.
