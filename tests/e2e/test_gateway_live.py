@@ -59,7 +59,7 @@ def test_resume_through_the_gateway_gets_exactly_the_missed_events(
 def test_relayed_status_matches_the_documented_schema(
     live_stack: Any, sample_artists: list[dict[str, Any]]
 ) -> None:
-    from mysetlist_gateway.sse_proxy import ImportStatusOut
+    from mysetlist_common.status import ImportStatusDocument
 
     artist = next(a for a in sample_artists if a["profile"] == "sparse" and a["events"] and a["recordings"])
     with httpx.Client(base_url=live_stack.gateway_url, timeout=30) as http:
@@ -68,7 +68,7 @@ def test_relayed_status_matches_the_documented_schema(
         while True:
             status = http.get(f"/api/artists/{started['artistId']}/status")
             assert status.status_code == 200
-            parsed = ImportStatusOut.model_validate(status.json())
+            parsed = ImportStatusDocument.model_validate(status.json())
             if parsed.stage in ("completed", "failed") or time.monotonic() > deadline:
                 break
             time.sleep(0.2)

@@ -7,41 +7,16 @@ upstream request is closed, so the progress service frees its subscription at on
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 import httpx
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import Field
 
 from mysetlist_common.settings import get_settings
-from mysetlist_gateway.read_api import ApiModel, ErrorBody
-
-
-class PhaseStatusOut(ApiModel):
-    state: Literal["pending", "running", "completed", "failed"]
-    done: int
-    total: int | None
-    percent: float
-    duration: float | None = Field(description="seconds, once the phase ended")
-    message: str
-    counts: dict[str, int]
-    error: str | None
-
-
-class ImportStatusOut(ApiModel):
-    """The progress service's status document, relayed unchanged (described here for clients)."""
-
-    artist_id: UUID
-    import_id: UUID
-    stage: Literal["pending", "running", "completed", "failed"]
-    progress: int = Field(ge=0, le=100)
-    message: str
-    updated_at: datetime
-    last_event_id: int = Field(description="sequence of the last event this status includes")
-    phases: dict[str, PhaseStatusOut] = Field(description="one entry per phase: shows, catalog")
+from mysetlist_common.status import ImportStatusDocument
+from mysetlist_gateway.read_api import ErrorBody
 
 
 @asynccontextmanager
@@ -81,7 +56,7 @@ def _passthrough_headers(response: httpx.Response) -> dict[str, str]:
     "/api/artists/{artist_id}/status",
     summary="The artist's import status (relayed from the progress service)",
     responses={
-        200: {"model": ImportStatusOut, "description": "the latest import's status"},
+        200: {"model": ImportStatusDocument, "description": "the latest import's status"},
         **ERRORS,
     },
 )

@@ -1,42 +1,17 @@
 """GET /api/artists/{id}/status, and the same JSON as the first SSE event."""
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist, ImportStatus
+from mysetlist_common.status import ImportStatusDocument as Status
+from mysetlist_common.status import PhaseStatus
 
 router = APIRouter(tags=["progress"])
-
-
-class PhaseStatus(BaseModel):
-    state: Literal["pending", "running", "completed", "failed"]
-    done: int = 0
-    total: int | None = None
-    percent: float = 0.0
-    duration: float | None = Field(default=None, description="seconds, once the phase ended")
-    message: str = ""
-    counts: dict[str, int] = Field(default_factory=dict)
-    error: str | None = None
-
-
-class Status(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-    artist_id: UUID = Field(alias="artistId")
-    import_id: UUID = Field(alias="importId")
-    stage: Literal["pending", "running", "completed", "failed"]
-    progress: int = Field(ge=0, le=100)
-    message: str
-    updated_at: datetime = Field(alias="updatedAt")
-    last_event_id: int = Field(
-        alias="lastEventId", description="sequence of the last event this status includes"
-    )
-    phases: dict[str, PhaseStatus]
 
 
 def _phase(raw: dict[str, Any]) -> PhaseStatus:

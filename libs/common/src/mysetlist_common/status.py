@@ -1,0 +1,34 @@
+"""The import status document: served by the progress service, relayed by the gateway, first SSE event."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Stage = Literal["pending", "running", "completed", "failed"]
+
+
+class PhaseStatus(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    state: Stage
+    done: int = 0
+    total: int | None = None
+    percent: float = 0.0
+    duration: float | None = Field(default=None, description="seconds, once the phase ended")
+    message: str = ""
+    counts: dict[str, int] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class ImportStatusDocument(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    artist_id: UUID
+    import_id: UUID
+    stage: Stage
+    progress: int = Field(ge=0, le=100)
+    message: str
+    updated_at: datetime
+    last_event_id: int = Field(description="sequence of the last event this status includes")
+    phases: dict[str, PhaseStatus] = Field(description="one entry per phase: shows, catalog")
