@@ -7,6 +7,7 @@ from mysetlist_catalog_ingest.catalog import (
     Verdict,
     dedupe,
     isrc_needed,
+    live_release,
     plan_catalog,
     select_releases,
     with_known_isrcs,
@@ -169,3 +170,9 @@ def test_known_isrcs_fill_only_missing_ones() -> None:
     tracks = [track("t1", "A", lp), track("t2", "B", lp, isrc="X")]
     filled = with_known_isrcs(tracks, {"t1": "C", "t2": "Y", "t3": "Z"})
     assert [c.track.isrc for c in filled] == ["C", "X"]
+
+
+def test_a_release_is_live_as_a_whole_by_its_title_or_musicbrainz() -> None:
+    assert live_release(album("a", name="Hot August Night"), ["Hot August Night"])
+    assert not live_release(album("b", name="Hot August Night"), [])
+    assert not live_release(album("c", name="Long Live the Kings"), ["Hot August Night"])

@@ -82,10 +82,15 @@ def select_releases(albums: Iterable[SpotifyAlbum]) -> list[SpotifyAlbum]:
 
 @lru_cache(maxsize=1 << 16)
 def _classify(
-    album: str, album_type: str, track: str, live_titles: tuple[str, ...], liveness: float | None
+    album: str, album_type: str, track: str | None, live_titles: tuple[str, ...], liveness: float | None
 ) -> Classification:
     """The classifier is pure, and an import screens its tracks more than once: remember its answers."""
     return classify(album, album_type, track, live_release_titles=live_titles, liveness=liveness)
+
+
+def live_release(album: SpotifyAlbum, live_release_titles: Sequence[str]) -> bool:
+    """A release that is live as a whole: none of its tracks can be a studio recording."""
+    return _classify(album.name, album.album_type, None, tuple(live_release_titles), None).live
 
 
 def _decision(c: Candidate, verdict: Verdict, reason: str, duplicate_of: str | None = None) -> Decision:

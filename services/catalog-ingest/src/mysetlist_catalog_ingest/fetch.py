@@ -25,6 +25,7 @@ Progress = Callable[[int, int], Awaitable[None]]
 class Fetched:
     releases: list[SpotifyAlbum] = field(default_factory=list)
     tracks: list[Candidate] = field(default_factory=list)
+    skipped: list[SpotifyAlbum] = field(default_factory=list)  # live as a whole: tracks not fetched
 
 
 def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
@@ -71,6 +72,7 @@ async def fetch_catalog(
     artist_id: str,
     progress: Progress | None = None,
     on_tracks: Callable[[list[Candidate]], Awaitable[None]] | None = None,
+    skip_release: Callable[[SpotifyAlbum], Awaitable[bool]] | None = None,
 ) -> Fetched:
     """Every track of the artist's releases; `on_tracks` sees each batch as soon as it arrives."""
     fetched = Fetched()
@@ -88,6 +90,10 @@ async def fetch_catalog(
             fresh = [a for a in select_releases(page) if a.id not in seen]
             seen.update(a.id for a in fresh)
             fetched.releases.extend(fresh)
+            if skip_release is not None:
+                skipped = {a.id for a in fresh if await skip_release(a)}
+                fetched.skipped.extend(a for a in fresh if a.id in skipped)
+                fresh = [a for a in fresh if a.id not in skipped]
             # Start the track fetch of this page now, while the next page is being listed.
             size = ALBUMS_PER_CALL if spotify.mode is SpotifyMode.EXTENDED else 1
             for chunk_start in range(0, len(fresh), size):

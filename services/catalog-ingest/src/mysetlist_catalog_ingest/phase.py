@@ -14,6 +14,7 @@ from mysetlist_catalog_ingest.catalog import (
     Candidate,
     Verdict,
     isrc_needed,
+    live_release,
     plan_catalog,
     screen,
     with_full_tracks,
@@ -34,7 +35,13 @@ from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
-from mysetlist_common.upstream.spotify import TRACKS_PER_CALL, SpotifyClient, SpotifyMode, SpotifyParseError
+from mysetlist_common.upstream.spotify import (
+    TRACKS_PER_CALL,
+    SpotifyAlbum,
+    SpotifyClient,
+    SpotifyMode,
+    SpotifyParseError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +182,13 @@ class CatalogPhase:
                 studio = screen(spotify_id, batch, (await live_releases()).titles).candidates
                 enricher.add([c.id for c in studio])
 
+        async def skip_release(album: SpotifyAlbum) -> bool:
+            # A live album's tracks are never fetched: the whole release is decided by its title or
+            # MusicBrainz (waited for here, so the same releases are skipped on every import).
+            return live_release(album, (await live_releases()).titles)
+
         try:
-            fetched = await fetch_catalog(spotify, spotify_id, progress, on_tracks)
+            fetched = await fetch_catalog(spotify, spotify_id, progress, on_tracks, skip_release)
             live = await live_releases()
         except BaseException:
             enricher.cancel()
@@ -221,6 +233,7 @@ class CatalogPhase:
             "releases_album": sum(r.album_group == "album" for r in fetched.releases),
             "releases_single": sum(r.album_group == "single" for r in fetched.releases),
             "releases_over_50_tracks": sum((r.total_tracks or 0) > 50 for r in fetched.releases),
+            "live_releases_skipped": len(fetched.skipped),
             "tracks_fetched": len(plan.decisions),
             "isrc_requests": isrc_requests,
             "songs_written": stored.songs_written,
@@ -231,7 +244,7 @@ class CatalogPhase:
         }
         message = (
             f"{len(plan.kept)} studio songs from {len(fetched.releases)} releases "
-            f"({mode.value} mode); {live.note}"
+            f"({len(fetched.skipped)} live releases not fetched; {mode.value} mode); {live.note}"
         )
         return PhaseResult(counts=counts, message=message)
 
