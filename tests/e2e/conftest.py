@@ -46,10 +46,46 @@ class LiveStack:
     progress_url: str
     simulator_url: str
     env: dict[str, str]
+    logdir: Path
+    ports: dict[str, int]
     logs: dict[str, Path] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def log_tail(self, limit: int = 3000) -> str:
         return "\n".join(f"--- {name}\n{path.read_text()[-limit:]}" for name, path in self.logs.items())
+
+    def start(self, name: str) -> None:
+        """Start one service process and wait until it is ready (its log is appended to)."""
+        module, port_env = next((m, p) for n, m, p in SERVICES if n == name)
+        self.logs[name] = self.logdir / f"{name}.log"
+        with open(self.logs[name], "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", module], cwd=REPO, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        self.procs[name] = proc
+        deadline = time.monotonic() + 60
+        while not _ok(f"http://127.0.0.1:{self.ports[port_env]}/readyz"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{name} did not become ready:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown hook runs, no offset is committed, like a crashed pod."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait()
+
+    def stop_all(self) -> None:
+        for proc in reversed(list(self.procs.values())):
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
 
 
 @pytest.fixture(scope="module")
@@ -67,38 +103,20 @@ def live_stack(
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{ports['PROGRESS_PORT']}",
         **{key: str(port) for key, port in ports.items()},
     }
-    logdir = tmp_path_factory.mktemp("stack")
     stack = LiveStack(
         gateway_url=f"http://127.0.0.1:{ports['GATEWAY_PORT']}",
         progress_url=env["PROGRESS_BASE_URL"],
         simulator_url=simulator_url,
         env=env,
+        logdir=tmp_path_factory.mktemp("stack"),
+        ports=ports,
     )
-    procs: list[subprocess.Popen[bytes]] = []
     try:
-        for name, module, port_env in SERVICES:
-            stack.logs[name] = logdir / f"{name}.log"
-            with open(stack.logs[name], "wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", module], cwd=REPO, env=env, stdout=out,
-                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                )  # fmt: skip
-            procs.append(proc)
-            deadline = time.monotonic() + 60
-            while not _ok(f"http://127.0.0.1:{ports[port_env]}/readyz"):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{name} did not become ready:\n{stack.log_tail()}")
-                time.sleep(0.1)
+        for name, _module, _port_env in SERVICES:
+            stack.start(name)
         yield stack
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stack.stop_all()
 
 
 @pytest.fixture(scope="module")
