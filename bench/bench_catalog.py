@@ -17,7 +17,8 @@ So the rate bound above (the literal "requests over the rate limit") can exceed 
 `window_bound_seconds` is what the window really forces (0 while the requests fit in it) and
 `ratio_to_window_bound` compares the median with max(window bound, chain bound).
 
-Run alone: `uv run python bench/run.py catalog` (or `uv run python bench/bench_catalog.py`).
+Run alone: `uv run python bench/run.py catalog` (or `uv run python bench/bench_catalog.py`); both write
+bench-results/catalog.json. BENCH_CATALOG_RUNS sets the runs per profile and mode (5).
 """
 
 from __future__ import annotations
@@ -311,7 +312,6 @@ def main() -> dict[str, Any]:
                 health = f"http://127.0.0.1:{svc_port}/healthz"
                 with child(argv, env, health, RESULTS / f"catalog-service-{mode}.log"):
                     out["modes"][mode] = asyncio.run(measure_mode(mode, sim_url, env))
-    (RESULTS / "catalog.json").write_text(json.dumps(out, indent=2))
     return out
 
 
@@ -322,5 +322,7 @@ async def _set_mode(sim_url: str, mode: str) -> None:
         (await sim.post("/_sim/config", json={"spotify_mode": mode})).raise_for_status()
 
 
-if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+if __name__ == "__main__":  # bench/run.py writes bench-results/catalog.json itself
+    result = json.dumps(main(), indent=2)
+    (RESULTS / "catalog.json").write_text(result)
+    print(result)
