@@ -325,3 +325,23 @@ async def test_songs_no_longer_in_the_catalog_lose_their_link_and_leave_the_song
         assert left == 0
         truth = await sim.truth(artist.tm_attraction_id)
         assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+
+
+async def test_a_musicbrainz_timeout_does_not_hold_the_phase(
+    env: dict[str, str], sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mysetlist_common.settings import get_settings
+
+    await sim.config(spotify_mode="extended", latency_ms={"musicbrainz": 3000})
+    monkeypatch.setenv("MUSICBRAINZ_TIMEOUT_S", "0.5")
+    get_settings.cache_clear()
+    artist = (await by_profile(sim))["sparse"]
+    try:
+        async with catalog_service() as service:
+            artist_id = await service.add_artist(artist)
+            end = await import_ok(service, artist_id)
+            assert "MusicBrainz did not answer in time" in end.payload.message  # went on without it
+    finally:
+        await sim.config(latency_ms={"musicbrainz": 60})
+        monkeypatch.delenv("MUSICBRAINZ_TIMEOUT_S")
+        get_settings.cache_clear()

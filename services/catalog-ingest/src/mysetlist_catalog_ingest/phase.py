@@ -158,15 +158,11 @@ class CatalogPhase:
             async with self.sessions.begin() as session:
                 await set_spotify_id(session, artist.id, spotify_id)
 
-        live_task: asyncio.Task[LiveReleases] | None = None
-        if settings.musicbrainz_enabled and artist.mbid:
-            live_task = asyncio.create_task(musicbrainz.live_release_titles(artist.mbid))
-        live_result: list[LiveReleases] = []
+        # Asked once, at the start, in parallel with Spotify; every rule that needs it awaits this one task.
+        live_task = asyncio.create_task(self._live_releases(musicbrainz, artist.mbid))
 
         async def live_releases() -> LiveReleases:
-            if not live_result:
-                live_result.append(await self._live_releases(live_task))
-            return live_result[0]
+            return await live_task
 
         updates = ProgressUpdates(reporter)
 
@@ -192,8 +188,7 @@ class CatalogPhase:
             live = await live_releases()
         except BaseException:
             enricher.cancel()
-            if live_task:
-                live_task.cancel()
+            live_task.cancel()
             raise
         mode = spotify.mode or SpotifyMode.DEVELOPMENT
 
@@ -248,11 +243,14 @@ class CatalogPhase:
         )
         return PhaseResult(counts=counts, message=message)
 
-    async def _live_releases(self, task: asyncio.Task[LiveReleases] | None) -> LiveReleases:
-        if task is None:
+    async def _live_releases(self, musicbrainz: MusicBrainzClient, mbid: str | None) -> LiveReleases:
+        if not self.settings.musicbrainz_enabled or not mbid:
             why = "disabled" if not self.settings.musicbrainz_enabled else "no MBID known"
             return LiveReleases((), False, f"MusicBrainz not asked ({why})")
         try:
-            return await asyncio.wait_for(task, self.settings.musicbrainz_timeout_s)
+            # Bounded also when the request waits for the process's 1 request/s MusicBrainz slot.
+            return await asyncio.wait_for(
+                musicbrainz.live_release_titles(mbid), self.settings.musicbrainz_timeout_s
+            )
         except TimeoutError:
             return LiveReleases((), False, "MusicBrainz did not answer in time; rules decided alone")
