@@ -135,7 +135,6 @@ class FullTracks:
         self.spotify = spotify
         self._waiting: list[str] = []
         self._calls: list[asyncio.Task[list[SpotifyTrack]]] = []
-        self.asked = 0
 
     def add(self, ids: Sequence[str]) -> None:
         self._waiting.extend(ids)
@@ -143,8 +142,11 @@ class FullTracks:
             self._send(self._waiting[:TRACKS_PER_CALL])
             del self._waiting[:TRACKS_PER_CALL]
 
+    @property
+    def calls(self) -> int:
+        return len(self._calls)
+
     def _send(self, ids: list[str]) -> None:
-        self.asked += len(ids)
         self._calls.append(asyncio.create_task(self.spotify.several_tracks(ids)))
 
     async def result(self) -> list[SpotifyTrack]:

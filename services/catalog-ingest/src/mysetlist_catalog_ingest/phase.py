@@ -36,7 +36,6 @@ from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
 from mysetlist_common.upstream.spotify import (
-    TRACKS_PER_CALL,
     SpotifyAlbum,
     SpotifyClient,
     SpotifyMode,
@@ -195,16 +194,16 @@ class CatalogPhase:
         # Rules first; only tracks that survive them are worth an ISRC or audio-features request.
         candidates = screen(spotify_id, fetched.tracks, live.titles).candidates
         known: dict[str, str | None] = {}
+        ask: list[str] = []
         if mode is SpotifyMode.EXTENDED:
             full_task = enricher.result()
-            isrc_requests = -(-enricher.asked // TRACKS_PER_CALL)
         else:
             async with self.sessions() as session:
                 known = await known_isrcs(session, [c.id for c in candidates])
             ask = [i for i in isrc_needed(with_known_isrcs(candidates, known)) if i not in known]
             full_task = full_tracks(spotify, ask)
-            isrc_requests = len(ask)
         full, liveness = await asyncio.gather(full_task, spotify.audio_features([c.id for c in candidates]))
+        isrc_requests = enricher.calls if mode is SpotifyMode.EXTENDED else len(ask)
         if full and mode is SpotifyMode.DEVELOPMENT:
             async with self.sessions.begin() as session:
                 await save_track_isrcs(session, full)
