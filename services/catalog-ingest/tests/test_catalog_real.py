@@ -7,6 +7,7 @@ optional upstreams (audio features, MusicBrainz) must not fail the phase.
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -345,3 +346,24 @@ async def test_a_musicbrainz_timeout_does_not_hold_the_phase(
         await sim.config(latency_ms={"musicbrainz": 60})
         monkeypatch.delenv("MUSICBRAINZ_TIMEOUT_S")
         get_settings.cache_clear()
+
+
+async def test_an_artist_without_a_known_spotify_id_is_found_by_its_exact_name(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    used = {a.tm_attraction_id for a in (await by_profile(sim)).values()}
+    unused = [a for a in await sim.artists() if a.spotify_id and a.tm_attraction_id not in used]
+    artist = unused[1]  # the identity and backfill tests take the first and the last
+    async with catalog_service() as service:
+        # The attraction gave an MBID but no Spotify link.
+        artist_id = await service.add_artist(replace(artist, spotify_id=None))
+        end = await import_ok(service, artist_id)
+        truth = await sim.truth(artist.tm_attraction_id)
+        assert end.payload.counts["skipped"] == 0
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+        async with service.sessions() as session:
+            found = await session.scalar(
+                text("SELECT spotify_id FROM artist WHERE id = :a"), {"a": artist_id}
+            )
+        assert found == artist.spotify_id  # remembered for the next import
