@@ -1,8 +1,9 @@
 """Fetching an artist's releases and tracks with the fewest requests and the shortest chain of round trips.
 
-Both include_groups are listed concurrently, and each page of releases starts its track fetch at once, so
-the whole chain is: one listing page after another, then one more round trip (or two for albums with more
-than 50 tracks). Extended mode uses the batch endpoints; Development mode one album-tracks call per release.
+Both include_groups are listed concurrently (further pages asked for ahead, see SpotifyClient.artist_albums),
+and each page of releases starts its track fetch at once, so the chain is the listing rounds plus one
+round trip for the tracks (two for releases with more than 50 tracks). Extended mode uses the batch
+endpoints; Development mode one album-tracks call per release. Releases live as a whole are not fetched.
 """
 
 import asyncio
