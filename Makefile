@@ -34,7 +34,7 @@ mypy:
 	$(UV) run --no-sync mypy $(TYPED)
 
 pytest:
-	$(UV) run --no-sync pytest --continue-on-collection-errors $(PYTEST_ARGS)
+	$(UV) run --no-sync pytest --continue-on-collection-errors --durations=15 $(PYTEST_ARGS)
 
 up:
 	bash tools/stack/install.sh --prometheus
