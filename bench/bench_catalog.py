@@ -24,22 +24,14 @@ bench-results/catalog.json. BENCH_CATALOG_RUNS sets the runs per profile and mod
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import json
 import os
 import statistics
-import subprocess
 import sys
-import time
-import urllib.parse
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench-results"
+import harness
+
 RUNS = int(os.environ.get("BENCH_CATALOG_RUNS", "5"))
 PROFILES = ("sparse", "mid", "prolific")
 MODES = ("extended", "development")
@@ -50,63 +42,11 @@ CLEAR = (
     "DELETE FROM catalog_decision",
     "DELETE FROM track_isrc",
 )
-
-
-def _stack() -> Any:
-    spec = importlib.util.spec_from_file_location("mysetlist_stack", REPO / "tools" / "stack" / "stack.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("mysetlist_stack", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@contextmanager
-def child(argv: list[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
-    """A child process, ready once `health` answers; terminated afterwards."""
-    stack = _stack()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not stack.http_ok(health):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{argv[2]} did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    from mysetlist_common.db import migrate
-
-    name = f"bench_catalog_{os.getpid()}"
-    url = urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path=f"/{name}"))
-    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    asyncio.run(_admin(server_url, drop, f'CREATE DATABASE "{name}"'))
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        asyncio.run(_admin(server_url, drop))
+SERVICE_ENV = {
+    "SPOTIFY_MODE": "auto",
+    "CATALOG_ISRC_BACKFILL_PER_S": "0",  # the backfill would change the next run's starting point
+    "MUSICBRAINZ_CACHE_TTL_S": "0",  # every run a first import: MusicBrainz asked every time
+}
 
 
 def pages(count: int, limit: int) -> int:
@@ -123,67 +63,6 @@ def chain_rounds(counts: dict[str, int], mode: str) -> int:
     return rounds
 
 
-class Driver:
-    """Publishes ImportRequested and waits for the catalog phase's end on the progress topic."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.prefix = env["KAFKA_TOPIC_PREFIX"]
-
-    async def __aenter__(self) -> Driver:
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-        bootstrap = self.env["KAFKA_BOOTSTRAP_SERVERS"]
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:  # exist before anyone subscribes: no consumer waits for a metadata refresh
-            names = ("imports.requested", "imports.progress")
-            await admin.create_topics([NewTopic(f"{self.prefix}{n}", 8, 1) for n in names])
-        finally:
-            await admin.close()
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-        self.consumer = AIOKafkaConsumer(
-            f"{self.prefix}imports.progress", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
-        )
-        await self.producer.start()
-        await self.consumer.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.consumer.stop()
-        await self.producer.stop()
-
-    async def run(self, artist_id: uuid.UUID, timeout_s: float = 180) -> Any:
-        from mysetlist_common.events import (
-            ImportRequested,
-            ImportRequestedEvent,
-            PhaseCompletedEvent,
-            PhaseFailedEvent,
-            progress_event_adapter,
-        )
-
-        request = ImportRequestedEvent(
-            import_id=uuid.uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id="-")
-        )
-        await self.producer.send_and_wait(
-            f"{self.prefix}imports.requested", request.model_dump_json().encode(), key=request.key
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            batch = await self.consumer.getmany(timeout_ms=500)
-            for messages in batch.values():
-                for message in messages:
-                    event = progress_event_adapter.validate_json(message.value)
-                    if (
-                        isinstance(event, PhaseCompletedEvent | PhaseFailedEvent)
-                        and event.import_id == request.import_id
-                        and event.payload.phase == "catalog"
-                    ):
-                        return event
-        raise TimeoutError(f"no end of the catalog phase of {request.import_id}")
-
-
 async def measure_mode(mode: str, sim_url: str, env: dict[str, str]) -> dict[str, Any]:
     import httpx
     from sqlalchemy import text
@@ -198,7 +77,7 @@ async def measure_mode(mode: str, sim_url: str, env: dict[str, str]) -> dict[str
         " RETURNING id"
     )
     results: dict[str, Any] = {}
-    async with httpx.AsyncClient(base_url=sim_url, timeout=30) as sim, Driver(env) as driver:
+    async with httpx.AsyncClient(base_url=sim_url, timeout=30) as sim, harness.Imports(env) as imports:
         config = (await sim.get("/_sim/config")).json()
         latency_s = (config["latency_ms"]["spotify"] + config["jitter_ms"]["spotify"] / 2) / 1000
         window = int(config["rate_limits"]["spotify_per_30s"])
@@ -219,11 +98,7 @@ async def measure_mode(mode: str, sim_url: str, env: dict[str, str]) -> dict[str
                 }
                 return await conn.scalar(insert, values | {"sp": a["spotify_id"], "mb": a["mbid"]})
 
-        warm = await driver.run(
-            await artist_row(chosen["sparse"])
-        )  # mode and token learnt, as in a live service
-        if warm.type != "PhaseCompleted":
-            raise RuntimeError(f"warm-up import failed: {warm}")
+        await imports.run(await artist_row(chosen["sparse"]), "catalog")  # mode and token learnt, as live
         for profile in PROFILES:
             artist = chosen[profile]
             runs = []
@@ -233,9 +108,7 @@ async def measure_mode(mode: str, sim_url: str, env: dict[str, str]) -> dict[str
                 await asyncio.sleep(1.1)
                 artist_id = await artist_row(artist)
                 await sim.post("/_sim/stats/reset")
-                end = await driver.run(artist_id)
-                if end.type != "PhaseCompleted":
-                    raise RuntimeError(f"{profile} ({mode}) failed: {end.payload}")
+                end = await imports.run(artist_id, "catalog")
                 stats = (await sim.get("/_sim/stats")).json()["spotify"]
                 runs.append({"phase_s": end.payload.duration_s, "sim": stats, **end.payload.counts})
             counts = runs[-1]
@@ -275,43 +148,29 @@ async def measure_mode(mode: str, sim_url: str, env: dict[str, str]) -> dict[str
 
 
 def main() -> dict[str, Any]:
-    stack = _stack()
-    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.DEFAULT_KAFKA)
-    server = stack.database_url()
-    with stack.stack_lock():  # started when nothing serves them yet; never stopped (shared)
-        stack.Kafka().start()
-        stack.Postgres(url=server).start()
-    RESULTS.mkdir(exist_ok=True)
+    kafka, server = harness.servers()
     out: dict[str, Any] = {"phase": "catalog", "modes": {}}
-    python = sys.executable
-    with scratch_database(server) as database_url:
-        sim_port = stack.free_port()
-        sim_url = f"http://127.0.0.1:{sim_port}"
-        base_env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "SPOTIFY_API_BASE_URL": f"{sim_url}/v1",
-            "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim_url}/api",
-            "MUSICBRAINZ_BASE_URL": f"{sim_url}/ws/2",
-            "SPOTIFY_MODE": "auto",
-            "CATALOG_ISRC_BACKFILL_PER_S": "0",  # the backfill would change the next run's starting point
-            "MUSICBRAINZ_CACHE_TTL_S": "0",  # every run a first import: MusicBrainz asked every time
-            "SIM_PORT": str(sim_port),
-        }
-        sim_argv = [python, "-m", "mysetlist_simulator", "--port", str(sim_port)]
-        with child(sim_argv, base_env, f"{sim_url}/healthz", RESULTS / "catalog-simulator.log"):
-            for mode in MODES:
-                asyncio.run(_set_mode(sim_url, mode))
-                svc_port = stack.free_port()
-                env = base_env | {
-                    "KAFKA_TOPIC_PREFIX": f"bench-catalog-{uuid.uuid4().hex[:8]}.",
-                    "CATALOG_INGEST_PORT": str(svc_port),
-                }
-                argv = [python, "-m", "mysetlist_catalog_ingest"]
-                health = f"http://127.0.0.1:{svc_port}/healthz"
-                with child(argv, env, health, RESULTS / f"catalog-service-{mode}.log"):
-                    out["modes"][mode] = asyncio.run(measure_mode(mode, sim_url, env))
+    with (
+        harness.database(server, "bench_catalog") as database_url,
+        harness.simulator("catalog-simulator.log") as sim_url,
+    ):
+        upstream = harness.upstream_env(sim_url) | SERVICE_ENV
+        for mode in MODES:  # a fresh service per mode: it learns the mode once, as in production
+            asyncio.run(_set_mode(sim_url, mode))
+            prefix = f"bench-catalog-{uuid.uuid4().hex[:8]}."
+            env = harness.environment(database_url, kafka, prefix) | upstream
+            log = f"catalog-service-{mode}.log"
+            with harness.service("mysetlist_catalog_ingest", "CATALOG_INGEST_PORT", env, log):
+                out["modes"][mode] = asyncio.run(measure_mode(mode, sim_url, env))
+    for mode, figures in out["modes"].items():
+        print(f"catalog phase, {mode} mode (mean latency {figures['mean_latency_ms']} ms):")
+        header = ("songs", "median s", "requests", "req/song", "bound s", "ratio")
+        print(f"  {'profile':10} " + " ".join(f"{h:>9}" for h in header))
+        for profile, r in figures["profiles"].items():
+            print(
+                f"  {profile:10} {r['songs']:>9} {r['median_phase_seconds']:>9.3f} {r['spotify_requests']:>9}"
+                f" {r['requests_per_stored_song']:>9.3f} {r['lower_bound_seconds']:>9.3f} {r['ratio']:>9.2f}"
+            )
     return out
 
 
@@ -322,7 +181,7 @@ async def _set_mode(sim_url: str, mode: str) -> None:
         (await sim.post("/_sim/config", json={"spotify_mode": mode})).raise_for_status()
 
 
-if __name__ == "__main__":  # bench/run.py writes bench-results/catalog.json itself
-    result = json.dumps(main(), indent=2)
-    (RESULTS / "catalog.json").write_text(result)
-    print(result)
+if __name__ == "__main__":  # the same as bench/run.py catalog
+    import run
+
+    sys.exit(run.main(["catalog"]))

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import contextmanager
 from typing import Any
 
-import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
+import httpx
 
 UNCACHED = int(os.environ.get("BENCH_SEARCH_UNCACHED", "200"))
 CACHED = int(os.environ.get("BENCH_SEARCH_CACHED", "2000"))
@@ -44,29 +40,14 @@ def gateway() -> Iterator[tuple[str, str]]:
         sim = os.environ.get("BENCH_SIMULATOR_URL", "http://127.0.0.1:8100")
         yield os.environ["BENCH_GATEWAY_URL"].rstrip("/"), sim
         return
-    s = harness.stack()
     kafka, postgres = harness.servers()
-    logs = harness.RESULTS / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    sim_port, gw_port = s.free_port(), s.free_port()
-    sim = f"http://127.0.0.1:{sim_port}"
-    with ExitStack() as stack:
-        db = stack.enter_context(harness.database(postgres, "bench_search"))
-        env = {
-            **os.environ,
-            "DATABASE_URL": db,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "KAFKA_TOPIC_PREFIX": f"bench-search-{os.getpid()}.",
-            "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
-            "GATEWAY_PORT": str(gw_port),
-            "SIM_PORT": str(sim_port),
-        }
-        simulator = [sys.executable, "-m", "mysetlist_simulator", "--port", str(sim_port)]
-        stack.enter_context(harness.process(simulator, env, f"{sim}/healthz", logs / "search-simulator.log"))
-        gw = f"http://127.0.0.1:{gw_port}"
-        server = [sys.executable, "-m", "mysetlist_gateway"]
-        stack.enter_context(harness.process(server, env, f"{gw}/healthz", logs / "search-gateway.log"))
-        yield gw, sim
+    with (
+        harness.database(postgres, "bench_search") as db,
+        harness.simulator("search-simulator.log") as sim,
+    ):
+        env = harness.environment(db, kafka, f"bench-search-{os.getpid()}.") | harness.upstream_env(sim)
+        with harness.service("mysetlist_gateway", "GATEWAY_PORT", env, "search-gateway.log") as gw:
+            yield gw, sim
 
 
 def queries(names: list[str]) -> Iterator[tuple[str, int]]:
@@ -127,11 +108,14 @@ async def measure(gw: str, sim: str) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     with gateway() as (gw, sim):
-        return asyncio.run(measure(gw, sim))
+        result = asyncio.run(measure(gw, sim))
+    for name in ("uncached", "cached_sequential", f"cached_{CONCURRENCY}_concurrent"):
+        r = result[name]
+        print(f"search {name}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms over {r['samples']} requests")
+    return result
 
 
-if __name__ == "__main__":
-    result = main()
-    harness.RESULTS.mkdir(exist_ok=True)
-    (harness.RESULTS / "search.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+if __name__ == "__main__":  # the same as bench/run.py search
+    import run
+
+    sys.exit(run.main(["search"]))

@@ -118,33 +118,12 @@ async def measure(gateway: str, progress: str, env: dict[str, str]) -> dict[str,
 
 
 def main() -> dict[str, Any]:
-    s = harness.stack()
     kafka, server = harness.servers()
-    harness.RESULTS.mkdir(exist_ok=True)
     with harness.database(server, "bench_spine") as database_url:
-        gateway_port, progress_port = s.free_port(), s.free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "KAFKA_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:8]}.",
-            "GATEWAY_PORT": str(gateway_port),
-            "PROGRESS_PORT": str(progress_port),
-        }
-        gateway, progress = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{progress_port}"
+        env = harness.environment(database_url, kafka, f"bench-{uuid.uuid4().hex[:8]}.")
         with (
-            harness.process(
-                [sys.executable, "-m", "mysetlist_gateway"],
-                env,
-                f"{gateway}/healthz",
-                harness.RESULTS / "spine-gateway.log",
-            ),
-            harness.process(
-                [sys.executable, "-m", "mysetlist_progress"],
-                env,
-                f"{progress}/healthz",
-                harness.RESULTS / "spine-progress.log",
-            ),
+            harness.service("mysetlist_gateway", "GATEWAY_PORT", env, "spine-gateway.log") as gateway,
+            harness.service("mysetlist_progress", "PROGRESS_PORT", env, "spine-progress.log") as progress,
         ):
             result = asyncio.run(measure(gateway, progress, env))
     k, e = result["kickoff"], result["sse_delivery"]
@@ -156,5 +135,7 @@ def main() -> dict[str, Any]:
     return result
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # the same as bench/run.py spine
+    import run
+
+    sys.exit(run.main(["spine"]))

@@ -1,8 +1,10 @@
-"""What every benchmark needs: the stack's Kafka and PostgreSQL, a throwaway database, child processes."""
+"""What every benchmark needs: the stack's Kafka and PostgreSQL, a throwaway database, child processes
+(the simulator, our services), and imports driven through the real topics."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import os
 import statistics
@@ -10,15 +12,22 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mysetlist_common.events import PhaseCompletedEvent
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench-results"
+LOGS = RESULTS / "logs"
+IMPORT_TOPICS = ("imports.requested", "imports.progress")
 
 
+@functools.cache
 def stack() -> Any:
     """tools/stack/stack.py, the same code as `make up`."""
     spec = importlib.util.spec_from_file_location("mysetlist_stack", REPO / "tools" / "stack" / "stack.py")
@@ -72,9 +81,12 @@ def database(server_url: str, name: str) -> Iterator[str]:
 
 
 @contextmanager
-def process(argv: Sequence[str], env: dict[str, str], health: str, log: Path) -> Iterator[None]:
-    """A child process that must answer `health` before the benchmark goes on; stopped afterwards."""
+def process(argv: Sequence[str], env: dict[str, str], health: str, log_name: str) -> Iterator[None]:
+    """A child process that must answer `health` before the benchmark goes on; stopped afterwards.
+    Its output goes to bench-results/logs/`log_name`."""
     s = stack()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(list(argv), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -91,6 +103,119 @@ def process(argv: Sequence[str], env: dict[str, str], health: str, log: Path) ->
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def python(module: str, *args: str) -> list[str]:
+    """The argv that runs `module` with this interpreter (the workspace's)."""
+    return [sys.executable, "-m", module, *args]
+
+
+def environment(database_url: str, kafka: str, topic_prefix: str) -> dict[str, str]:
+    """A service's environment: the caller's, pointed at the benchmark's database, broker and topics."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_TOPIC_PREFIX": topic_prefix,
+    }
+
+
+def upstream_env(sim_url: str) -> dict[str, str]:
+    """The base URLs that send every upstream client to the simulator at `sim_url`."""
+    return {
+        "TICKETMASTER_BASE_URL": f"{sim_url}/discovery/v2",
+        "SPOTIFY_API_BASE_URL": f"{sim_url}/v1",
+        "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim_url}/api",
+        "MUSICBRAINZ_BASE_URL": f"{sim_url}/ws/2",
+    }
+
+
+@contextmanager
+def simulator(log: str) -> Iterator[str]:
+    """A simulator process at its defaults on a free port; yields its base URL."""
+    port = stack().free_port()
+    url = f"http://127.0.0.1:{port}"
+    with process(python("mysetlist_simulator", "--port", str(port)), dict(os.environ), f"{url}/healthz", log):
+        yield url
+
+
+@contextmanager
+def service(
+    module: str, port_env: str, env: dict[str, str], log: str, ready: str = "/healthz"
+) -> Iterator[str]:
+    """`python -m module` on a free port (told in `port_env`); yields its base URL once `ready` answers."""
+    port = stack().free_port()
+    url = f"http://127.0.0.1:{port}"
+    with process(python(module), env | {port_env: str(port)}, f"{url}{ready}", log):
+        yield url
+
+
+async def create_topics(bootstrap: str, prefix: str, names: Sequence[str] = IMPORT_TOPICS) -> None:
+    """Made before anyone subscribes, so no consumer waits for a metadata refresh to see them."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(f"{prefix}{name}", 8, 1) for name in names])
+    finally:
+        await admin.close()
+
+
+class Imports:
+    """Publishes ImportRequested for an artist row and awaits one phase's end on the progress topic
+    (`env`: a service environment, its broker and topic prefix)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+        self.prefix = env["KAFKA_TOPIC_PREFIX"]
+
+    async def __aenter__(self) -> Imports:
+        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+        await create_topics(self.bootstrap, self.prefix)
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, enable_idempotence=True)
+        self.consumer = AIOKafkaConsumer(
+            f"{self.prefix}imports.progress", bootstrap_servers=self.bootstrap, auto_offset_reset="earliest"
+        )
+        await self.producer.start()
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.consumer.stop()
+        await self.producer.stop()
+
+    async def run(
+        self, artist_id: uuid.UUID, phase: str, tm_attraction_id: str = "-", timeout_s: float = 180
+    ) -> PhaseCompletedEvent:
+        """One import of the artist; the phase's PhaseCompleted, or RuntimeError saying why it failed."""
+        from mysetlist_common.events import (
+            ImportRequested,
+            ImportRequestedEvent,
+            PhaseCompletedEvent,
+            PhaseFailedEvent,
+            progress_event_adapter,
+        )
+
+        payload = ImportRequested(tm_attraction_id=tm_attraction_id)
+        request = ImportRequestedEvent(import_id=uuid.uuid4(), artist_id=artist_id, payload=payload)
+        await self.producer.send_and_wait(
+            f"{self.prefix}imports.requested", request.model_dump_json().encode(), key=request.key
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for messages in (await self.consumer.getmany(timeout_ms=500)).values():
+                for message in messages:
+                    event = progress_event_adapter.validate_json(message.value)
+                    if not isinstance(event, PhaseCompletedEvent | PhaseFailedEvent):
+                        continue
+                    if event.import_id != request.import_id or event.payload.phase != phase:
+                        continue
+                    if isinstance(event, PhaseFailedEvent):
+                        raise RuntimeError(f"{phase} phase of artist {artist_id} failed: {event.payload}")
+                    return event
+        raise TimeoutError(f"no end of the {phase} phase of import {request.import_id}")
 
 
 def percentiles(samples_s: Sequence[float]) -> dict[str, float]:
