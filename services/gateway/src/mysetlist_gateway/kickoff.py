@@ -1,19 +1,18 @@
 """POST /api/artists/import: one transaction records the artist shell, the import and its ImportRequested."""
 
+import json
 import time
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.db.schema import Artist, ImportRun, ImportStatus
 from mysetlist_common.events import ALL_PHASES, ImportRequested, ImportRequestedEvent
 from mysetlist_common.metrics import KICKOFF_LATENCY
-from mysetlist_common.outbox import OutboxRelay, enqueue
+from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.topics import IMPORTS_REQUESTED, topic
 
 router = APIRouter(tags=["imports"])
@@ -55,60 +54,45 @@ def shell_slug(tm_attraction_id: str) -> str:
     return f"tm-{tm_attraction_id.lower()}"
 
 
-async def upsert_artist_shell(session: AsyncSession, tm_attraction_id: str) -> tuple[UUID, str]:
-    await session.execute(
-        insert(Artist)
-        .values(name=tm_attraction_id, slug=shell_slug(tm_attraction_id), tm_attraction_id=tm_attraction_id)
-        .on_conflict_do_nothing(index_elements=[Artist.tm_attraction_id])
-    )
-    row = (
-        await session.execute(
-            select(Artist.id, Artist.slug).where(Artist.tm_attraction_id == tm_attraction_id)
-        )
-    ).one()
-    return row.id, row.slug
-
-
-async def open_import(
-    session: AsyncSession, artist_id: UUID, tm_attraction_id: str, reason: str
-) -> tuple[UUID, bool]:
-    """The running import of the artist, or a new one with its ImportRequested in the outbox."""
-    new_id = await session.scalar(
-        insert(ImportRun)
-        .values(artist_id=artist_id, reason=reason, state="running")
-        .on_conflict_do_nothing(index_elements=[ImportRun.artist_id], index_where=text("state = 'running'"))
-        .returning(ImportRun.id)
-    )
-    if new_id is None:
-        running = await session.scalar(
-            select(ImportRun.id).where(ImportRun.artist_id == artist_id, ImportRun.state == "running")
-        )
-        if running is not None:
-            return running, False
-        raise RuntimeError("import run vanished between statements")  # settled concurrently: caller retries
-    phases = {p.value: {"state": "pending", "done": 0, "total": None} for p in ALL_PHASES}
-    status = {
-        "import_id": new_id,
-        "stage": "pending",
-        "progress": 0,
-        "message": "Import queued",
-        "phases": phases,
-    }
-    await session.execute(
-        insert(ImportStatus)
-        .values(artist_id=artist_id, last_seq=0, **status)
-        .on_conflict_do_update(
-            index_elements=[ImportStatus.artist_id],
-            set_={**status, "last_seq": 0, "updated_at": text("now()")},
-        )
-    )
-    event = ImportRequestedEvent(
-        import_id=new_id,
-        artist_id=artist_id,
-        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason),
-    )
-    enqueue(session, topic(IMPORTS_REQUESTED), event)
-    return new_id, True
+# One statement, one round trip: the artist shell, the running import (or a new one), its status row and
+# its ImportRequested in the outbox. The artist id is known only inside the statement, so the event's
+# artist_id is filled in there. A row committed concurrently after this statement's snapshot leaves the
+# result empty; the caller simply runs it again.
+KICKOFF_SQL = text(
+    """
+WITH new_artist AS (
+    INSERT INTO artist (name, slug, tm_attraction_id) VALUES (CAST(:tm_id AS text), :shell_slug, CAST(:tm_id AS text))
+    ON CONFLICT (tm_attraction_id) DO NOTHING
+    RETURNING id, slug
+), the_artist AS (
+    SELECT id, slug FROM new_artist
+    UNION ALL
+    SELECT id, slug FROM artist WHERE tm_attraction_id = CAST(:tm_id AS text)
+    LIMIT 1
+), new_run AS (
+    INSERT INTO import_run (id, artist_id, reason, state)
+    SELECT CAST(:import_id AS uuid), id, :reason, 'running' FROM the_artist
+    ON CONFLICT (artist_id) WHERE state = 'running' DO NOTHING
+    RETURNING id, artist_id
+), new_status AS (
+    INSERT INTO import_status (artist_id, import_id, stage, progress, message, phases, last_seq)
+    SELECT artist_id, id, 'pending', 0, 'Import queued', CAST(:phases AS jsonb), 0 FROM new_run
+    ON CONFLICT (artist_id) DO UPDATE SET
+        import_id = EXCLUDED.import_id, stage = EXCLUDED.stage, progress = 0, message = EXCLUDED.message,
+        phases = EXCLUDED.phases, last_seq = 0, updated_at = now()
+), queued AS (
+    INSERT INTO outbox (topic, key, payload)
+    SELECT :topic, artist_id::text, jsonb_set(CAST(:event AS jsonb), '{artist_id}', to_jsonb(artist_id::text))
+    FROM new_run
+)
+SELECT a.id AS artist_id, a.slug, coalesce(n.id, r.id) AS import_id, n.id IS NOT NULL AS created
+FROM the_artist a
+LEFT JOIN new_run n ON true
+LEFT JOIN import_run r ON r.artist_id = a.id AND r.state = 'running'
+"""
+)
+PENDING_PHASES = json.dumps({p.value: {"state": "pending", "done": 0, "total": None} for p in ALL_PHASES})
+ATTEMPTS = 5
 
 
 async def kickoff(
@@ -117,18 +101,34 @@ async def kickoff(
     tm_attraction_id: str,
     reason: str = "user",
 ) -> ImportAccepted:
-    for attempt in range(3):
-        try:
-            async with sessions.begin() as session:
-                artist_id, slug = await upsert_artist_shell(session, tm_attraction_id)
-                import_id, created = await open_import(session, artist_id, tm_attraction_id, reason)
+    """Join the artist's running import, or open a new one whose ImportRequested the relay will publish."""
+    import_id = uuid4()
+    event = ImportRequestedEvent(
+        import_id=import_id,
+        artist_id=UUID(int=0),  # set by the statement
+        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason),
+    )
+    params = {
+        "tm_id": tm_attraction_id,
+        "shell_slug": shell_slug(tm_attraction_id),
+        "import_id": import_id,
+        "reason": reason,
+        "phases": PENDING_PHASES,
+        "topic": topic(IMPORTS_REQUESTED),
+        "event": event.model_dump_json(),
+    }
+    for _ in range(ATTEMPTS):
+        async with sessions.begin() as session:
+            row = (await session.execute(KICKOFF_SQL, params)).first()
+        if row is not None and row.import_id is not None:
             break
-        except RuntimeError:
-            if attempt == 2:
-                raise
-    if created:
+    else:
+        raise RuntimeError(f"kickoff of {tm_attraction_id} kept racing with concurrent kickoffs")
+    if row.created:
         relay.wake()
-    return ImportAccepted(artist_id=artist_id, slug=slug, import_id=import_id, created=created)
+    return ImportAccepted(
+        artist_id=row.artist_id, slug=row.slug, import_id=row.import_id, created=row.created
+    )
 
 
 @router.post(
