@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+import yaml
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
@@ -28,7 +29,8 @@ def build() -> str:
         """Consumed by the progress service."""
 
     spec = AsyncAPI(broker, title="MySetlist Import events", version="1", schema_version="3.0.0")
-    return spec.to_specification().to_yaml()
+    # sorted keys: the generator's own order varies from run to run
+    return yaml.safe_dump(spec.to_specification().to_jsonable(), sort_keys=True, allow_unicode=True)
 
 
 if __name__ == "__main__":
