@@ -6,7 +6,8 @@ import base64
 import hashlib
 import math
 import secrets
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from .core import ADMIT, Sim, Verdict, json_response, upstream_route
 from .limits import clock
 from .words import normalise
 
+T = TypeVar("T")
 GROUP_ORDER = ("album", "single", "appears_on", "compilation")
 MAX_IDS = {"albums": 20, "tracks": 50, "artists": 50, "audio-features": 100}
 
@@ -263,6 +265,30 @@ def _forbidden_in_development(sim: Sim) -> Response | None:
     return None if extended(sim) else error(403, "Forbidden")
 
 
+def _one(request: Request, items: Mapping[str, T], render: Callable[[T], dict[str, Any]]) -> Response:
+    """A get-one endpoint: the item named by the path's id, or 404."""
+    found = items.get(request.path_params["id"])
+    if found is None:
+        return error(404, "Resource not found")
+    return json_response(render(found))
+
+
+def _several(
+    request: Request,
+    kind: str,
+    denied: Response | None,
+    items: Mapping[str, T],
+    render: Callable[[T], dict[str, Any]],
+) -> Response:
+    """A get-several endpoint: one entry per asked id, in order, null for an unknown one."""
+    if denied:
+        return denied
+    ids = _ids(request, kind)
+    if isinstance(ids, Response):
+        return ids
+    return json_response({kind.replace("-", "_"): [render(items[i]) if i in items else None for i in ids]})
+
+
 def group_of(album: Album, artist_id: str) -> str:
     if all(a.id != artist_id for a in album.artists):
         return "appears_on"
@@ -270,22 +296,14 @@ def group_of(album: Album, artist_id: str) -> str:
 
 
 async def artist(sim: Sim, request: Request) -> Response:
-    found = sim.catalog.spotify_artists.get(request.path_params["id"])
-    if found is None:
-        return error(404, "Resource not found")
-    return json_response(artist_full(found, base_url(request), extended(sim)))
+    base, ext = base_url(request), extended(sim)
+    return _one(request, sim.catalog.spotify_artists, lambda a: artist_full(a, base, ext))
 
 
 async def several_artists(sim: Sim, request: Request) -> Response:
-    denied = _forbidden_in_development(sim)
-    if denied:
-        return denied
-    ids = _ids(request, "artists")
-    if isinstance(ids, Response):
-        return ids
-    base, found = base_url(request), sim.catalog.spotify_artists
-    return json_response(
-        {"artists": [artist_full(found[i], base, True) if i in found else None for i in ids]}
+    base, denied = base_url(request), _forbidden_in_development(sim)
+    return _several(
+        request, "artists", denied, sim.catalog.spotify_artists, lambda a: artist_full(a, base, True)
     )
 
 
@@ -322,23 +340,13 @@ async def artist_albums(sim: Sim, request: Request) -> Response:
 
 
 async def album(sim: Sim, request: Request) -> Response:
-    found = sim.catalog.albums.get(request.path_params["id"])
-    if found is None:
-        return error(404, "Resource not found")
-    return json_response(album_full(found, base_url(request), extended(sim)))
+    base, ext = base_url(request), extended(sim)
+    return _one(request, sim.catalog.albums, lambda a: album_full(a, base, ext))
 
 
 async def several_albums(sim: Sim, request: Request) -> Response:
-    denied = _forbidden_in_development(sim)
-    if denied:
-        return denied
-    ids = _ids(request, "albums")
-    if isinstance(ids, Response):
-        return ids
-    base, albums = base_url(request), sim.catalog.albums
-    return json_response(
-        {"albums": [album_full(albums[i], base, True) if i in albums else None for i in ids]}
-    )
+    base, denied = base_url(request), _forbidden_in_development(sim)
+    return _several(request, "albums", denied, sim.catalog.albums, lambda a: album_full(a, base, True))
 
 
 async def album_tracks(sim: Sim, request: Request) -> Response:
@@ -371,31 +379,25 @@ def _relinked(t: Track, market: str | None) -> tuple[Track, Track | None]:
     return t, None
 
 
+def _relinked_full(base: str, ext: bool, market: str | None) -> Callable[[Track], dict[str, Any]]:
+    """Renders a full track; in extended mode a market copy is relinked to its canonical track."""
+
+    def render(t: Track) -> dict[str, Any]:
+        shown, linked = _relinked(t, market) if ext else (t, None)
+        return track_full(shown, base, ext, linked)
+
+    return render
+
+
 async def track(sim: Sim, request: Request) -> Response:
-    found = sim.catalog.tracks.get(request.path_params["id"])
-    if found is None:
-        return error(404, "Resource not found")
-    ext = extended(sim)
-    shown, linked = _relinked(found, request.query_params.get("market")) if ext else (found, None)
-    return json_response(track_full(shown, base_url(request), ext, linked))
+    render = _relinked_full(base_url(request), extended(sim), request.query_params.get("market"))
+    return _one(request, sim.catalog.tracks, render)
 
 
 async def several_tracks(sim: Sim, request: Request) -> Response:
     denied = _forbidden_in_development(sim)
-    if denied:
-        return denied
-    ids = _ids(request, "tracks")
-    if isinstance(ids, Response):
-        return ids
-    base, tracks, market = base_url(request), sim.catalog.tracks, request.query_params.get("market")
-    out: list[dict[str, Any] | None] = []
-    for i in ids:
-        if i not in tracks:
-            out.append(None)
-            continue
-        shown, linked = _relinked(tracks[i], market)
-        out.append(track_full(shown, base, True, linked))
-    return json_response({"tracks": out})
+    render = _relinked_full(base_url(request), True, request.query_params.get("market"))
+    return _several(request, "tracks", denied, sim.catalog.tracks, render)
 
 
 async def top_tracks(sim: Sim, request: Request) -> Response:
@@ -452,26 +454,16 @@ def _audio_features_denied(sim: Sim) -> Response | None:
 
 
 async def audio_features(sim: Sim, request: Request) -> Response:
-    denied = _audio_features_denied(sim)
-    if denied:
-        return denied
-    ids = _ids(request, "audio-features")
-    if isinstance(ids, Response):
-        return ids
-    base, tracks = base_url(request), sim.catalog.tracks
-    return json_response(
-        {"audio_features": [_features(tracks[i], base) if i in tracks else None for i in ids]}
-    )
+    base, denied = base_url(request), _audio_features_denied(sim)
+    return _several(request, "audio-features", denied, sim.catalog.tracks, lambda t: _features(t, base))
 
 
 async def audio_feature(sim: Sim, request: Request) -> Response:
     denied = _audio_features_denied(sim)
     if denied:
         return denied
-    found = sim.catalog.tracks.get(request.path_params["id"])
-    if found is None:
-        return error(404, "Resource not found")
-    return json_response(_features(found, base_url(request)))
+    base = base_url(request)
+    return _one(request, sim.catalog.tracks, lambda t: _features(t, base))
 
 
 async def search(sim: Sim, request: Request) -> Response:
