@@ -21,6 +21,12 @@ def keys_anywhere(body: Any) -> set[str]:
     return set()
 
 
+async def configured(sim: httpx.AsyncClient, **config: Any) -> dict[str, str]:
+    """Apply the config, then take a token under it (its lifetime and mode are part of the config)."""
+    await configure(sim, **config)
+    return await spotify_headers(sim)
+
+
 async def walk(
     sim: httpx.AsyncClient, headers: dict[str, str], url: str, **params: Any
 ) -> list[dict[str, Any]]:
@@ -62,8 +68,7 @@ async def test_api_needs_a_valid_token(sim: httpx.AsyncClient, artists: list[dic
 
 
 async def test_expired_token_is_401(sim: httpx.AsyncClient, artists: list[dict[str, Any]]) -> None:
-    await configure(sim, token_ttl_s=0)
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, token_ttl_s=0)
     response = await sim.get(f"/v1/artists/{pick(artists, 'mid')['spotify_id']}", headers=headers)
     assert response.status_code == 401 and response.json()["error"]["message"] == "The access token expired"
 
@@ -71,8 +76,7 @@ async def test_expired_token_is_401(sim: httpx.AsyncClient, artists: list[dict[s
 async def test_development_mode_limits_and_removed_fields(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    await configure(sim, spotify_mode="development")
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, spotify_mode="development")
     artist_id = pick(artists, "mid")["spotify_id"]
     url = f"/v1/artists/{artist_id}/albums"
     too_big = await sim.get(url, params={"limit": 11, "market": "US"}, headers=headers)
@@ -108,8 +112,7 @@ async def test_development_mode_limits_and_removed_fields(
 async def test_extended_mode_batches_and_fields(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    await configure(sim, spotify_mode="extended")
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, spotify_mode="extended")
     artist_id = pick(artists, "prolific")["spotify_id"]
     page = (
         await sim.get(
@@ -147,8 +150,7 @@ async def test_audio_features_only_for_grandfathered_extended_apps(
     live = next(t for t in sim_catalog.tracks.values() if t.recording.kind == "live" and t.base is None)
     studio = next(t for t in sim_catalog.tracks.values() if t.recording.kind == "studio" and t.base is None)
     url = f"/v1/audio-features?ids={live.id},{studio.id}"
-    await configure(sim, spotify_mode="extended", audio_features_grandfathered=False)
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, spotify_mode="extended", audio_features_grandfathered=False)
     assert (await sim.get(url, headers=headers)).status_code == 403
     await configure(sim, audio_features_grandfathered=True)
     features = (await sim.get(url, headers=headers)).json()["audio_features"]
@@ -185,8 +187,7 @@ async def test_paging_next_is_absolute_on_the_same_host(
 async def test_unreliable_paging_gives_next_with_no_items_and_inflated_total(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    await configure(sim, unreliable_paging=True)
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, unreliable_paging=True)
     url = f"/v1/artists/{pick(artists, 'mid')['spotify_id']}/albums"
     real = len(await walk(sim, headers, url, limit=10, market="US"))
     page = (
@@ -200,8 +201,7 @@ async def test_unreliable_paging_gives_next_with_no_items_and_inflated_total(
 async def test_rolling_window_429_with_retry_after_and_early_retry_penalty(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    await configure(sim, rate_limits={"spotify_per_30s": 3})
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, rate_limits={"spotify_per_30s": 3})
     url = f"/v1/artists/{pick(artists, 'mid')['spotify_id']}"
     answers = [await sim.get(url, headers=headers) for _ in range(5)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
@@ -226,8 +226,7 @@ async def test_configured_retry_after_and_quota_exceeded(
 async def test_market_relinks_a_market_copy_to_the_canonical_track(
     sim: httpx.AsyncClient, sim_catalog: Any
 ) -> None:
-    await configure(sim, spotify_mode="extended")
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, spotify_mode="extended")
     copy = next(t for t in sim_catalog.tracks.values() if t.base is not None)
     relinked = (await sim.get(f"/v1/tracks/{copy.id}", params={"market": "US"}, headers=headers)).json()
     assert relinked["id"] == copy.base.id and relinked["linked_from"]["id"] == copy.id
@@ -239,8 +238,7 @@ async def test_market_relinks_a_market_copy_to_the_canonical_track(
 async def test_search_finds_artists_by_name(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]], mode: str
 ) -> None:
-    await configure(sim, spotify_mode=mode)
-    headers = await spotify_headers(sim)
+    headers = await configured(sim, spotify_mode=mode)
     target = pick(artists, "mid")
     body = (
         await sim.get("/v1/search", params={"q": target["name"], "type": "artist"}, headers=headers)
