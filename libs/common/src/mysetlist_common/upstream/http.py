@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -84,7 +85,7 @@ class RateBudget:
     ) -> None:
         if rate <= 0 or per <= 0:
             raise ValueError("a rate budget needs a positive rate and interval")
-        self.spacing = per / rate
+        self.rate, self.per, self.spacing = rate, per, per / rate
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
@@ -119,18 +120,14 @@ class WindowBudget(RateBudget):
     independent calls of one step go at once and still never exceeds what the window admits.
     """
 
-    def __init__(
-        self,
-        rate: float,
-        per: float = 1.0,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        super().__init__(rate, per, clock=clock, sleep=sleep)
-        self.capacity = max(1, int(rate))
-        self.per = per
-        self._sent: deque[float] = deque()
+    @property
+    def capacity(self) -> int:
+        return max(1, int(self.rate))
+
+    @cached_property
+    def _sent(self) -> deque[float]:
+        """When the requests in the window went (made on first use: the base's constructor serves both)."""
+        return deque()
 
     def _wait(self) -> float:
         now = self._clock()
