@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from mysetlist_stack import StackError, free_port, http_ok, wait_until  # registered by the root conftest
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = (  # consumers first, so the gateway's first import finds them subscribed
@@ -22,22 +22,6 @@ SERVICES = (  # consumers first, so the gateway's first import finds them subscr
     ("catalog-ingest", "mysetlist_catalog_ingest", "CATALOG_INGEST_PORT"),
     ("gateway", "mysetlist_gateway", "GATEWAY_PORT"),
 )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @dataclass
@@ -64,11 +48,11 @@ class LiveStack:
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )  # fmt: skip
         self.procs[name] = proc
-        deadline = time.monotonic() + 60
-        while not _ok(f"http://127.0.0.1:{self.ports[port_env]}/readyz"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{name} did not become ready:\n{self.log_tail()}")
-            time.sleep(0.1)
+        ready = f"http://127.0.0.1:{self.ports[port_env]}/readyz"
+        try:
+            wait_until(lambda: http_ok(ready), 60, name, proc_alive=lambda: proc.poll() is None)
+        except StackError as err:
+            pytest.fail(f"{name} did not become ready ({err}):\n{self.log_tail()}")
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown hook runs, no offset is committed, like a crashed pod."""
@@ -92,7 +76,7 @@ class LiveStack:
 def live_stack(
     stack_env: dict[str, str], simulator_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveStack]:
-    ports = {port_env: _free_port() for _name, _module, port_env in SERVICES}
+    ports = {port_env: free_port() for _name, _module, port_env in SERVICES}
     env = {
         **os.environ,
         **stack_env,
