@@ -30,13 +30,18 @@ def sse_events(lines: Any, limit: int | None = None) -> list[tuple[str, int | No
     return seen
 
 
+def start_import(http: httpx.Client, sample_artists: list[dict[str, Any]], profile: str) -> str:
+    """Import a sample artist of this profile that has shows and songs; its artist id."""
+    artist = next(a for a in sample_artists if a["profile"] == profile and a["events"] and a["recordings"])
+    started = http.post("/api/artists/import", json={"tmAttractionId": artist["tm_attraction_id"]})
+    return str(started.json()["artistId"])
+
+
 def test_resume_through_the_gateway_gets_exactly_the_missed_events(
     live_stack: Any, sample_artists: list[dict[str, Any]]
 ) -> None:
-    artist = next(a for a in sample_artists if a["profile"] == "mid" and a["events"] and a["recordings"])
     with httpx.Client(base_url=live_stack.gateway_url, timeout=60) as http:
-        started = http.post("/api/artists/import", json={"tmAttractionId": artist["tm_attraction_id"]}).json()
-        stream = f"/api/artists/{started['artistId']}/stream"
+        stream = f"/api/artists/{start_import(http, sample_artists, 'mid')}/stream"
         # from the first event (query form), cut after three events
         with http.stream("GET", stream, params={"lastEventId": 0}) as response:
             assert response.status_code == 200
@@ -61,12 +66,11 @@ def test_relayed_status_matches_the_documented_schema(
 ) -> None:
     from mysetlist_common.status import ImportStatusDocument
 
-    artist = next(a for a in sample_artists if a["profile"] == "sparse" and a["events"] and a["recordings"])
     with httpx.Client(base_url=live_stack.gateway_url, timeout=30) as http:
-        started = http.post("/api/artists/import", json={"tmAttractionId": artist["tm_attraction_id"]}).json()
+        artist_id = start_import(http, sample_artists, "sparse")
         deadline = time.monotonic() + 120
         while True:
-            status = http.get(f"/api/artists/{started['artistId']}/status")
+            status = http.get(f"/api/artists/{artist_id}/status")
             assert status.status_code == 200
             parsed = ImportStatusDocument.model_validate(status.json())
             if parsed.stage in ("completed", "failed") or time.monotonic() > deadline:
