@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -29,13 +28,12 @@ IMPORT_TOPICS = ("imports.requested", "imports.progress")
 
 @functools.cache
 def stack() -> Any:
-    """tools/stack/stack.py, the same code as `make up`."""
-    spec = importlib.util.spec_from_file_location("mysetlist_stack", REPO / "tools" / "stack" / "stack.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("mysetlist_stack", module)
-    spec.loader.exec_module(module)
-    return module
+    """tools/stack/stack.py, the same code as `make up`, loaded by the root conftest (one loader)."""
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))  # appended: nothing at the repository root shadows an installed module
+    import conftest
+
+    return conftest.stack
 
 
 def servers() -> tuple[str, str]:
