@@ -11,9 +11,10 @@ shell slug handed out at kickoff keep working and clients learn the canonical UR
 """
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -116,6 +117,9 @@ class Page(ApiModel):
     next_offset: int | None = Field(description="offset of the next page, null on the last")
 
 
+PageT = TypeVar("PageT", bound=Page)
+
+
 class ShowPage(Page):
     items: list[ShowOut]
 
@@ -138,6 +142,13 @@ ETAG_HEADERS = {
     "ETag": {"description": "version of this answer", "schema": {"type": "string"}},
     "Cache-Control": {"description": "always revalidate", "schema": {"type": "string"}},
 }
+BY_ID_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"headers": ETAG_HEADERS},
+    **NOT_MODIFIED,
+    **NOT_FOUND,
+}
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
 
 # ------------------------------------------------------------------------------------------ queries
 
@@ -281,7 +292,7 @@ async def artist_by_slug(slug: str, request: Request, response: Response, sessio
     "/api/artists/{artist_id}",
     response_model=ArtistOut,
     summary="An artist with its counts and latest import",
-    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+    responses=BY_ID_RESPONSES,
 )
 async def artist_by_id(artist_id: UUID, request: Request, response: Response, sessions: Sessions) -> Any:
     async with sessions() as session:
@@ -296,15 +307,15 @@ async def artist_by_id(artist_id: UUID, request: Request, response: Response, se
     "/api/artists/{artist_id}/shows",
     response_model=ShowPage,
     summary="An artist's shows: upcoming (soonest first), then past (latest first); removed ones left out",
-    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+    responses=BY_ID_RESPONSES,
 )
 async def artist_shows(
     artist_id: UUID,
     request: Request,
     response: Response,
     sessions: Sessions,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
     when: Annotated[Literal["all", "upcoming", "past"], Query(description="which shows")] = "all",
 ) -> Any:
     upcoming = _UPCOMING.label("upcoming")
@@ -325,45 +336,66 @@ async def artist_shows(
     )
     if when != "all":
         query = query.where(_UPCOMING if when == "upcoming" else ~_UPCOMING)
+    return await _page(sessions, artist_id, request, response, query, ShowPage, _show_out, limit, offset)
+
+
+def _show_out(row: Any) -> ShowOut:
+    show, venue, is_upcoming, _total = row
+    return ShowOut(
+        id=show.id,
+        tm_event_id=show.tm_event_id,
+        name=show.name,
+        upcoming=is_upcoming,
+        status=show.status,
+        starts_at=show.starts_at,
+        local_date=show.local_date,
+        local_time=show.local_time,
+        timezone=show.timezone,
+        date_tba=show.date_tba,
+        time_tba=show.time_tba,
+        url=show.url,
+        image_url=show.image_url,
+        setlist_ready=show.setlist_ready,
+        venue=None
+        if venue is None
+        else VenueOut(
+            id=venue.id,
+            name=venue.name,
+            city=venue.city,
+            state_code=venue.state_code,
+            country_code=venue.country_code,
+            timezone=venue.timezone,
+            latitude=venue.latitude,
+            longitude=venue.longitude,
+        ),
+    )
+
+
+async def _page(
+    sessions: async_sessionmaker[AsyncSession],
+    artist_id: UUID,
+    request: Request,
+    response: Response,
+    query: Any,
+    page: type[PageT],
+    item: Callable[[Any], Any],
+    limit: int,
+    offset: int,
+) -> PageT | Response:
+    """One page of an artist's list: 404 for an unknown artist, 304 while the ETag matches, else the rows
+    (each carrying the window total) as `page`."""
     async with sessions() as session:
         version = await _version_or_404(session, artist_id)
         if (early := _not_modified_or_headers(request, response, version)) is not None:
             return early
         rows = (await session.execute(query)).all()
         total = rows[0].total if rows else await _count(session, query)
-    items = [
-        ShowOut(
-            id=show.id,
-            tm_event_id=show.tm_event_id,
-            name=show.name,
-            upcoming=is_upcoming,
-            status=show.status,
-            starts_at=show.starts_at,
-            local_date=show.local_date,
-            local_time=show.local_time,
-            timezone=show.timezone,
-            date_tba=show.date_tba,
-            time_tba=show.time_tba,
-            url=show.url,
-            image_url=show.image_url,
-            setlist_ready=show.setlist_ready,
-            venue=None
-            if venue is None
-            else VenueOut(
-                id=venue.id,
-                name=venue.name,
-                city=venue.city,
-                state_code=venue.state_code,
-                country_code=venue.country_code,
-                timezone=venue.timezone,
-                latitude=venue.latitude,
-                longitude=venue.longitude,
-            ),
-        )
-        for show, venue, is_upcoming, _total in rows
-    ]
-    return ShowPage(
-        items=items, total=total, limit=limit, offset=offset, next_offset=_next_offset(total, limit, offset)
+    return page(
+        items=[item(row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=_next_offset(total, limit, offset),
     )
 
 
@@ -384,15 +416,15 @@ _SONG_SORT = {
     "/api/artists/{artist_id}/songs",
     response_model=SongPage,
     summary="An artist's studio catalog (one song per ISRC)",
-    responses={200: {"headers": ETAG_HEADERS}, **NOT_MODIFIED, **NOT_FOUND},
+    responses=BY_ID_RESPONSES,
 )
 async def artist_songs(
     artist_id: UUID,
     request: Request,
     response: Response,
     sessions: Sessions,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
     sort: Annotated[SongSort, Query(description="sort key")] = SongSort.name,
     order: Annotated[
         Literal["asc", "desc"] | None,
@@ -409,26 +441,19 @@ async def artist_songs(
         .limit(limit)
         .offset(offset)
     )
-    async with sessions() as session:
-        version = await _version_or_404(session, artist_id)
-        if (early := _not_modified_or_headers(request, response, version)) is not None:
-            return early
-        rows = (await session.execute(query)).all()
-        total = rows[0].total if rows else await _count(session, query)
-    items = [
-        SongOut(
-            id=song.id,
-            spotify_id=song.spotify_id,
-            isrc=song.isrc,
-            name=song.name,
-            album_name=song.album_name,
-            album_type=song.album_type,
-            release_date=song.release_date,
-            duration_ms=song.duration_ms,
-            popularity=song.popularity,
-        )
-        for song, _total in rows
-    ]
-    return SongPage(
-        items=items, total=total, limit=limit, offset=offset, next_offset=_next_offset(total, limit, offset)
+    return await _page(sessions, artist_id, request, response, query, SongPage, _song_out, limit, offset)
+
+
+def _song_out(row: Any) -> SongOut:
+    song = row[0]
+    return SongOut(
+        id=song.id,
+        spotify_id=song.spotify_id,
+        isrc=song.isrc,
+        name=song.name,
+        album_name=song.album_name,
+        album_type=song.album_type,
+        release_date=song.release_date,
+        duration_ms=song.duration_ms,
+        popularity=song.popularity,
     )
