@@ -7,6 +7,7 @@ optional upstreams (audio features, MusicBrainz) must not fail the phase.
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from uuid import UUID
 
@@ -73,6 +74,18 @@ async def import_ok(service: CatalogService, artist_id: UUID) -> PhaseCompletedE
     return end
 
 
+@asynccontextmanager
+async def imported(
+    sim: Simulator, profile: str
+) -> AsyncIterator[tuple[CatalogService, SimArtist, UUID, PhaseCompletedEvent]]:
+    """A running service that has just imported the profile's artist in Development mode."""
+    await sim.config(spotify_mode="development")
+    artist = (await by_profile(sim))[profile]
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        yield service, artist, artist_id, await import_ok(service, artist_id)
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_every_profile_matches_the_truth_and_a_reimport_changes_nothing(
     env: dict[str, str], sim: Simulator, mode: str
@@ -98,33 +111,28 @@ async def test_every_profile_matches_the_truth_and_a_reimport_changes_nothing(
 async def test_every_fetched_track_has_a_decision_and_no_live_recording_is_stored(
     env: dict[str, str], sim: Simulator
 ) -> None:
-    await sim.config(spotify_mode="development")
-    artist = (await by_profile(sim))["prolific"]
-    async with catalog_service() as service:
-        artist_id = await service.add_artist(artist)
-        end = await import_ok(service, artist_id)
-        async with service.sessions() as session:
-            rows = await session.execute(
-                text("SELECT decision, count(*) FROM catalog_decision WHERE artist_id = :a GROUP BY 1"),
-                {"a": artist_id},
-            )
-            decisions: dict[str, int] = {str(r[0]): int(r[1]) for r in rows}
-            orphan_dups = await session.scalar(
-                text(
-                    "SELECT count(*) FROM catalog_decision d"
-                    " WHERE d.artist_id = :a AND d.decision = 'duplicate'"
-                    " AND NOT EXISTS (SELECT 1 FROM catalog_decision k WHERE k.artist_id = d.artist_id"
-                    " AND k.spotify_track_id = d.duplicate_of AND k.decision = 'kept')"
-                ),
-                {"a": artist_id},
-            )
-            live_stored = await session.scalar(
-                text(
-                    "SELECT count(*) FROM song s JOIN catalog_decision d ON d.spotify_track_id = s.spotify_id"
-                    " WHERE d.artist_id = :a AND d.decision = 'live'"
-                ),
-                {"a": artist_id},
-            )
+    async with imported(sim, "prolific") as (service, _, artist_id, end), service.sessions() as session:
+        rows = await session.execute(
+            text("SELECT decision, count(*) FROM catalog_decision WHERE artist_id = :a GROUP BY 1"),
+            {"a": artist_id},
+        )
+        decisions: dict[str, int] = {str(r[0]): int(r[1]) for r in rows}
+        orphan_dups = await session.scalar(
+            text(
+                "SELECT count(*) FROM catalog_decision d"
+                " WHERE d.artist_id = :a AND d.decision = 'duplicate'"
+                " AND NOT EXISTS (SELECT 1 FROM catalog_decision k WHERE k.artist_id = d.artist_id"
+                " AND k.spotify_track_id = d.duplicate_of AND k.decision = 'kept')"
+            ),
+            {"a": artist_id},
+        )
+        live_stored = await session.scalar(
+            text(
+                "SELECT count(*) FROM song s JOIN catalog_decision d ON d.spotify_track_id = s.spotify_id"
+                " WHERE d.artist_id = :a AND d.decision = 'live'"
+            ),
+            {"a": artist_id},
+        )
     assert sum(decisions.values()) == end.payload.counts["tracks_fetched"]
     assert decisions["live"] > 0 and decisions["duplicate"] > 0 and decisions["not_credited"] > 0
     assert decisions["kept"] == end.payload.counts["songs"]
@@ -295,11 +303,7 @@ async def test_backfill_fills_missing_isrcs_after_a_development_import_and_never
 async def test_songs_no_longer_in_the_catalog_lose_their_link_and_leave_the_song_table(
     env: dict[str, str], sim: Simulator
 ) -> None:
-    await sim.config(spotify_mode="development")
-    artist = (await by_profile(sim))["sparse"]
-    async with catalog_service() as service:
-        artist_id = await service.add_artist(artist)
-        await import_ok(service, artist_id)
+    async with imported(sim, "sparse") as (service, artist, artist_id, _):
         async with service.sessions() as session:
             live_track = await session.scalar(
                 text(
