@@ -12,6 +12,7 @@ shell slug handed out at kickoff keep working and clients learn the canonical UR
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -251,6 +252,35 @@ def _next_offset(total: int, limit: int, offset: int) -> int | None:
     return offset + limit if offset + limit < total else None
 
 
+@dataclass
+class ArtistList:
+    """What each of an artist's paged lists takes (path, paging, the request for ETags) and how it answers."""
+
+    artist_id: UUID
+    request: Request
+    response: Response
+    sessions: Sessions
+    limit: Limit = 50
+    offset: Offset = 0
+
+    async def fetch(self, query: Any, page: type[PageT], item: Callable[[Any], Any]) -> PageT | Response:
+        """404 for an unknown artist, 304 while the ETag matches, else the query's rows (each carrying the
+        window total) as `page`."""
+        async with self.sessions() as session:
+            version = await _version_or_404(session, self.artist_id)
+            if (early := _not_modified_or_headers(self.request, self.response, version)) is not None:
+                return early
+            rows = (await session.execute(query)).all()
+            total = rows[0].total if rows else await _count(session, query)
+        return page(
+            items=[item(row) for row in rows],
+            total=total,
+            limit=self.limit,
+            offset=self.offset,
+            next_offset=_next_offset(total, self.limit, self.offset),
+        )
+
+
 # ------------------------------------------------------------------------------------------ routes
 
 
@@ -310,19 +340,14 @@ async def artist_by_id(artist_id: UUID, request: Request, response: Response, se
     responses=BY_ID_RESPONSES,
 )
 async def artist_shows(
-    artist_id: UUID,
-    request: Request,
-    response: Response,
-    sessions: Sessions,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    page: Annotated[ArtistList, Depends()],
     when: Annotated[Literal["all", "upcoming", "past"], Query(description="which shows")] = "all",
 ) -> Any:
     upcoming = _UPCOMING.label("upcoming")
     query = (
         select(Show, Venue, upcoming, func.count().over().label("total"))
         .outerjoin(Venue, Venue.id == Show.venue_id)
-        .where(Show.artist_id == artist_id, _LIVE_SHOW)
+        .where(Show.artist_id == page.artist_id, _LIVE_SHOW)
         .order_by(
             case((_UPCOMING, 0), else_=1),
             case((_UPCOMING, Show.local_date)).asc().nulls_last(),
@@ -331,12 +356,12 @@ async def artist_shows(
             Show.starts_at.desc().nulls_last(),
             Show.id,
         )
-        .limit(limit)
-        .offset(offset)
+        .limit(page.limit)
+        .offset(page.offset)
     )
     if when != "all":
         query = query.where(_UPCOMING if when == "upcoming" else ~_UPCOMING)
-    return await _page(sessions, artist_id, request, response, query, ShowPage, _show_out, limit, offset)
+    return await page.fetch(query, ShowPage, _show_out)
 
 
 def _show_out(row: Any) -> ShowOut:
@@ -371,34 +396,6 @@ def _show_out(row: Any) -> ShowOut:
     )
 
 
-async def _page(
-    sessions: async_sessionmaker[AsyncSession],
-    artist_id: UUID,
-    request: Request,
-    response: Response,
-    query: Any,
-    page: type[PageT],
-    item: Callable[[Any], Any],
-    limit: int,
-    offset: int,
-) -> PageT | Response:
-    """One page of an artist's list: 404 for an unknown artist, 304 while the ETag matches, else the rows
-    (each carrying the window total) as `page`."""
-    async with sessions() as session:
-        version = await _version_or_404(session, artist_id)
-        if (early := _not_modified_or_headers(request, response, version)) is not None:
-            return early
-        rows = (await session.execute(query)).all()
-        total = rows[0].total if rows else await _count(session, query)
-    return page(
-        items=[item(row) for row in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-        next_offset=_next_offset(total, limit, offset),
-    )
-
-
 async def _count(session: AsyncSession, query: Any) -> int:
     """Total when the page is empty (offset past the end): the window count has no row to ride on."""
     counted = query.limit(None).offset(None).order_by(None).with_only_columns(literal_column("1"))
@@ -419,12 +416,7 @@ _SONG_SORT = {
     responses=BY_ID_RESPONSES,
 )
 async def artist_songs(
-    artist_id: UUID,
-    request: Request,
-    response: Response,
-    sessions: Sessions,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    page: Annotated[ArtistList, Depends()],
     sort: Annotated[SongSort, Query(description="sort key")] = SongSort.name,
     order: Annotated[
         Literal["asc", "desc"] | None,
@@ -436,12 +428,12 @@ async def artist_songs(
     query = (
         select(Song, func.count().over().label("total"))
         .join(ArtistSong, ArtistSong.song_id == Song.id)
-        .where(ArtistSong.artist_id == artist_id)
+        .where(ArtistSong.artist_id == page.artist_id)
         .order_by(key.nulls_last(), func.lower(Song.name), Song.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(page.limit)
+        .offset(page.offset)
     )
-    return await _page(sessions, artist_id, request, response, query, SongPage, _song_out, limit, offset)
+    return await page.fetch(query, SongPage, _song_out)
 
 
 def _song_out(row: Any) -> SongOut:
