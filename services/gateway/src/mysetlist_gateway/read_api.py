@@ -119,6 +119,7 @@ class Page(ApiModel):
 
 
 PageT = TypeVar("PageT", bound=Page)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ShowPage(Page):
@@ -225,27 +226,18 @@ def _not_modified_or_headers(request: Request, response: Response, version: Row[
 def _artist_out(row: Any) -> ArtistOut:
     artist: Artist = row[0]
     status: ImportStatus | None = row[1]
-    return ArtistOut(
-        id=artist.id,
-        name=artist.name,
-        slug=artist.slug,
-        tm_attraction_id=artist.tm_attraction_id,
-        spotify_id=artist.spotify_id,
-        mbid=artist.mbid,
-        image_url=artist.image_url,
-        shows_synced_at=artist.shows_synced_at,
-        catalog_synced_at=artist.catalog_synced_at,
+    return _from(
+        artist,
+        ArtistOut,
         counts=ArtistCounts(upcoming_shows=row.upcoming_shows, past_shows=row.past_shows, songs=row.songs),
-        last_import=None
-        if status is None
-        else ImportSummary(
-            import_id=status.import_id,
-            stage=status.stage,
-            progress=status.progress,
-            message=status.message,
-            updated_at=status.updated_at,
-        ),
+        last_import=None if status is None else _from(status, ImportSummary),
     )
+
+
+def _from(source: Any, model: type[ModelT], **computed: Any) -> ModelT:
+    """`model` from the same-named attributes of a database row, plus the values it does not have."""
+    names = model.model_fields.keys() - computed.keys()
+    return model.model_validate({**{name: getattr(source, name) for name in names}, **computed})
 
 
 def _next_offset(total: int, limit: int, offset: int) -> int | None:
@@ -366,34 +358,7 @@ async def artist_shows(
 
 def _show_out(row: Any) -> ShowOut:
     show, venue, is_upcoming, _total = row
-    return ShowOut(
-        id=show.id,
-        tm_event_id=show.tm_event_id,
-        name=show.name,
-        upcoming=is_upcoming,
-        status=show.status,
-        starts_at=show.starts_at,
-        local_date=show.local_date,
-        local_time=show.local_time,
-        timezone=show.timezone,
-        date_tba=show.date_tba,
-        time_tba=show.time_tba,
-        url=show.url,
-        image_url=show.image_url,
-        setlist_ready=show.setlist_ready,
-        venue=None
-        if venue is None
-        else VenueOut(
-            id=venue.id,
-            name=venue.name,
-            city=venue.city,
-            state_code=venue.state_code,
-            country_code=venue.country_code,
-            timezone=venue.timezone,
-            latitude=venue.latitude,
-            longitude=venue.longitude,
-        ),
-    )
+    return _from(show, ShowOut, upcoming=is_upcoming, venue=None if venue is None else _from(venue, VenueOut))
 
 
 async def _count(session: AsyncSession, query: Any) -> int:
@@ -437,15 +402,4 @@ async def artist_songs(
 
 
 def _song_out(row: Any) -> SongOut:
-    song = row[0]
-    return SongOut(
-        id=song.id,
-        spotify_id=song.spotify_id,
-        isrc=song.isrc,
-        name=song.name,
-        album_name=song.album_name,
-        album_type=song.album_type,
-        release_date=song.release_date,
-        duration_ms=song.duration_ms,
-        popularity=song.popularity,
-    )
+    return _from(row[0], SongOut)
