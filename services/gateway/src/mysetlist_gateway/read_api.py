@@ -223,6 +223,15 @@ def _not_modified_or_headers(request: Request, response: Response, version: Row[
     return None
 
 
+async def _artist_answer(
+    session: AsyncSession, request: Request, response: Response, version: Row[Any]
+) -> ArtistOut | Response:
+    """304 while the ETag matches, else the artist with its counts and latest import."""
+    if (early := _not_modified_or_headers(request, response, version)) is not None:
+        return early
+    return _artist_out((await session.execute(_artist_query().where(Artist.id == version.id))).one())
+
+
 def _artist_out(row: Any) -> ArtistOut:
     artist: Artist = row[0]
     status: ImportStatus | None = row[1]
@@ -304,10 +313,7 @@ async def artist_by_slug(slug: str, request: Request, response: Response, sessio
             target = request.url_for("artist_by_slug", slug=version.slug)
             location = str(target.replace(query=request.url.query))
             return RedirectResponse(location, status_code=308, headers={"Cache-Control": "no-cache"})
-        if (early := _not_modified_or_headers(request, response, version)) is not None:
-            return early
-        row = (await session.execute(_artist_query().where(Artist.id == version.id))).one()
-    return _artist_out(row)
+        return await _artist_answer(session, request, response, version)
 
 
 @router.get(
@@ -318,11 +324,7 @@ async def artist_by_slug(slug: str, request: Request, response: Response, sessio
 )
 async def artist_by_id(artist_id: UUID, request: Request, response: Response, sessions: Sessions) -> Any:
     async with sessions() as session:
-        version = await _version_or_404(session, artist_id)
-        if (early := _not_modified_or_headers(request, response, version)) is not None:
-            return early
-        row = (await session.execute(_artist_query().where(Artist.id == artist_id))).one()
-    return _artist_out(row)
+        return await _artist_answer(session, request, response, await _version_or_404(session, artist_id))
 
 
 @router.get(
