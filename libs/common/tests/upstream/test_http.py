@@ -166,6 +166,52 @@ async def test_wait_beyond_cap_raises_with_clear_message() -> None:
     assert clock.sleeps == []
 
 
+async def test_quota_beyond_cap_pauses_the_shared_key_before_raising() -> None:
+    clock = FakeClock()
+    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    reset_in = 5 * 3600.0
+
+    def quota(response: httpx.Response) -> Verdict | None:
+        if response.status_code == 429:
+            return Verdict.retry("daily quota", until_epoch_s=clock.now + reset_in, rate_limited=True)
+        return None
+
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path)
+        return _response(429)
+
+    first = _client(handler, clock, classifiers=[quota], budget=budget, wait_cap_s=60)
+    with pytest.raises(WaitCapExceeded, match=r"wait 5\.0 h"):
+        await first.get_json("a")
+    assert clock.sleeps == []
+    assert budget.paused_s() == pytest.approx(reset_in)
+
+    # another import on the same key stops at once, without spending a request on the exhausted quota
+    second = _client(handler, clock, classifiers=[quota], budget=budget, wait_cap_s=60)
+    with pytest.raises(WaitCapExceeded, match=r"API key is paused for 5\.0 h"):
+        await second.get_json("b")
+    assert requests == ["/api/v2/a"]
+
+    # once the quota has reset, requests flow again
+    clock.now += reset_in
+    assert budget.paused_s() == 0
+
+
+async def test_key_pause_is_bounded_by_a_day() -> None:
+    clock = FakeClock()
+    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+
+    def far(response: httpx.Response) -> Verdict | None:
+        return Verdict.retry("quota", until_epoch_s=clock.now + 10 * 86400, rate_limited=True)
+
+    client = _client(lambda r: _response(429), clock, classifiers=[far], budget=budget, wait_cap_s=60)
+    with pytest.raises(WaitCapExceeded):
+        await client.get_json("x")
+    assert budget.paused_s() == pytest.approx(86400)
+
+
 async def test_wait_until_uses_wall_clock() -> None:
     clock = FakeClock()
 

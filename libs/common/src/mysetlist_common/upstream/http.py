@@ -35,6 +35,9 @@ Sleep = Callable[[float], Any]
 # Query parameters that carry secrets: never logged, never put into an error message.
 SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "client_secret", "access_token", "token"})
 
+# The longest a 429 may pause a shared key: a daily quota resets within a day; a later reset is a bad header.
+MAX_KEY_PAUSE_S = 24 * 3600.0
+
 
 def redact(url: str | httpx.URL) -> str:
     """The URL with every secret query parameter value replaced, fit for logs and error messages."""
@@ -111,6 +114,10 @@ class RateBudget:
 
     def pause_for(self, seconds: float) -> None:
         self.pause_until(self._clock() + seconds)
+
+    def paused_s(self) -> float:
+        """How long until the next request may go (0 when not paused)."""
+        return max(0.0, self._next - self._clock())
 
 
 class WindowBudget(RateBudget):
@@ -347,6 +354,10 @@ class UpstreamClient:
                     retryable=True,
                 )
             wait = self._wait_for(verdict, attempt)
+            if verdict.rate_limited and self.budget is not None:
+                # everyone sharing the key waits, not just this caller; even when this caller gives up
+                # below, so the other imports on the key stop spending requests on an exhausted quota
+                self.budget.pause_for(min(wait, MAX_KEY_PAUSE_S))
             if wait > self.wait_cap_s:
                 raise WaitCapExceeded(
                     f"{self.upstream}: {verdict.message}; it asks us to wait {_human(wait)}, "
@@ -355,8 +366,6 @@ class UpstreamClient:
                     status=status,
                     wait_s=wait,
                 )
-            if verdict.rate_limited and self.budget is not None:
-                self.budget.pause_for(wait)  # everyone sharing the key waits, not just this caller
             self.stats.retries += 1
             log.info("%s: %s, retrying in %.2fs (%s)", self.upstream, verdict.message, wait, shown)
             await self._sleep(wait)
@@ -371,6 +380,15 @@ class UpstreamClient:
 
     async def _attempt(self, url: str, params: Mapping[str, Any]) -> tuple[Verdict, Any, int | None]:
         if self.budget is not None:
+            paused = self.budget.paused_s()
+            if paused > self.wait_cap_s:  # another caller on this key was told to stop (a quota)
+                raise WaitCapExceeded(
+                    f"{self.upstream}: the API key is paused for {_human(paused)} after a rate limit "
+                    f"(quota), more than the {_human(self.wait_cap_s)} cap, so we stop here",
+                    upstream=self.upstream,
+                    status=429,
+                    wait_s=paused,
+                )
             await self.budget.acquire()
         self.stats.requests += 1
         try:
