@@ -221,3 +221,32 @@ async def test_services_expose_their_slo_metrics(stack_env: dict[str, str]) -> N
     assert "mysetlist_imports_finished_total" in progress_metrics
     assert "faststream_received_messages_total" in progress_metrics  # FastStream's Prometheus middleware
     assert health == ({"status": "ok", "service": "gateway"}, {"status": "ready"})
+
+
+async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
+    stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mysetlist_progress import consumer
+
+    monkeypatch.setenv("CONSUMER_REDELIVERY_DELAY_S", "0.2")
+    from mysetlist_common.settings import get_settings
+
+    get_settings.cache_clear()
+    real_record = consumer.record
+    failures: list[str] = []
+
+    async def flaky_record(session, event):  # type: ignore[no-untyped-def]
+        if event.type == "PhaseCompleted" and not failures:
+            failures.append(event.type)
+            raise ConnectionError("database went away")  # a transient failure mid-transaction
+        return await real_record(session, event)
+
+    monkeypatch.setattr(consumer, "record", flaky_record)
+    async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
+        accepted = await kickoff(client, gateway, "K8vSpineFlaky")
+        events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+    get_settings.cache_clear()
+    assert failures == ["PhaseCompleted"], "the failure happened"
+    numbered = [e for e in events if e.id is not None]
+    assert [e.id for e in numbered] == list(range(1, expected_types() + 1)), "nothing lost, nothing twice"
+    assert numbered[-1].event == "ImportFinished" and numbered[-1].data["payload"]["outcome"] == "completed"

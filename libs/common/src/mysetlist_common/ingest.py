@@ -28,7 +28,7 @@ from mysetlist_common.events import (
     PhaseStartedEvent,
 )
 from mysetlist_common.inbox import already_processed, mark_processed
-from mysetlist_common.kafka import CONSUMER_ACK_POLICY
+from mysetlist_common.kafka import CONSUMER_ACK_POLICY, redeliver_on_failure
 from mysetlist_common.metrics import DEAD_LETTERS, PHASE_DURATION
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
 
@@ -133,19 +133,23 @@ def register_phase_consumer(
             )
             log.warning("dead-lettered a malformed ImportRequested: %s", exc.errors()[:1])
             return
-        async with sessions() as session:
-            if await already_processed(session, consumer, request.event_id):
-                return
-        reporter = PhaseReporter(broker, request, phase)
-        await reporter.started()
-        try:
-            result = await work(request, reporter)
-        except PhaseError as exc:
-            await reporter.failed(str(exc), exc.retryable)
-        except Exception as exc:
-            log.exception("%s phase of import %s crashed", phase, request.import_id)
-            await reporter.failed(f"unexpected error: {type(exc).__name__}: {exc}", retryable=True)
-        else:
-            await reporter.completed(result)
-        async with sessions.begin() as session:
-            await mark_processed(session, consumer, request.event_id)
+        async with redeliver_on_failure(f"{phase} phase of import {request.import_id}"):
+            async with sessions() as session:
+                if await already_processed(session, consumer, request.event_id):
+                    return
+            reporter = PhaseReporter(broker, request, phase)
+            await reporter.started()
+            try:
+                result = await work(request, reporter)
+            except PhaseError as exc:
+                await reporter.failed(str(exc), exc.retryable)
+            except Exception as exc:
+                # the full error goes to the log; users get its kind, never SQL, parameters or secrets
+                log.exception("%s phase of import %s crashed", phase, request.import_id)
+                await reporter.failed(
+                    f"internal error ({type(exc).__name__}); the import can be retried", True
+                )
+            else:
+                await reporter.completed(result)
+            async with sessions.begin() as session:
+                await mark_processed(session, consumer, request.event_id)

@@ -1,6 +1,9 @@
 """Kafka wiring shared by every service: an idempotent producer (acks=all) with Prometheus metrics."""
 
+import asyncio
 import contextlib
+import logging
+from collections.abc import AsyncIterator
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -12,9 +15,12 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from mysetlist_common.settings import get_settings
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
 
-# Commit after the handler ran, also when it raised (failures go to the dead-letter topic ourselves):
-# at-least-once without a hot redelivery loop. Never ACK_FIRST (auto-commit, at-most-once).
-CONSUMER_ACK_POLICY = AckPolicy.ACK
+log = logging.getLogger(__name__)
+
+# Commit after the handler succeeded; when it raised, seek back so the message comes again (at-least-once).
+# Messages that can never succeed are dead-lettered by the handlers themselves, and transient failures wait
+# before they raise (`redeliver_on_failure`), so neither becomes a hot loop. Never ACK_FIRST (at-most-once).
+CONSUMER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 
 
 def make_broker(client_id: str, registry: CollectorRegistry = REGISTRY) -> KafkaBroker:
@@ -48,3 +54,33 @@ async def ensure_topics() -> None:
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def redeliver_on_failure(what: str) -> AsyncIterator[None]:
+    """Around a handler's work: a failure (PostgreSQL or Kafka unreachable) waits, then raises so the message
+    is redelivered; the wait keeps an outage from turning into a hot loop on the partition."""
+    try:
+        yield
+    except Exception:
+        delay = get_settings().consumer_redelivery_delay_s
+        log.exception("%s failed; redelivering in %.1f s", what, delay)
+        await asyncio.sleep(delay)
+        raise
+
+
+async def start_when_reachable(broker: KafkaBroker) -> None:
+    """Start the broker, retrying with backoff while Kafka is unreachable: a service starts and serves what
+    it can (health, status, kickoffs into the outbox) without Kafka, and connects once Kafka is back."""
+    backoff = 0.5
+    while True:
+        try:
+            await ensure_topics()
+            await broker.start()
+            return
+        except Exception as exc:
+            log.warning("kafka unreachable (%s); retrying in %.1f s", exc or type(exc).__name__, backoff)
+            with contextlib.suppress(Exception):
+                await broker.stop()  # undo a partial start before trying again
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Outbox
 from mysetlist_common.events import ImportFinishedEvent, ImportRequestedEvent
-from mysetlist_common.kafka import ensure_topics
+from mysetlist_common.kafka import start_when_reachable
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,11 @@ class OutboxRelay:
                 await self._task
 
     async def _run(self) -> None:
+        if self._start_broker:
+            await start_when_reachable(self.broker)  # the gateway serves kickoffs while Kafka is down
         backoff = 0.5
-        broker_started = not self._start_broker
         while True:
             try:
-                if not broker_started:
-                    await ensure_topics()
-                    await self.broker.start()  # retried: the gateway must serve kickoffs while Kafka is down
-                    broker_started = True
                 sent = await self.publish_batch()
                 backoff = 0.5
                 if sent == BATCH_SIZE:

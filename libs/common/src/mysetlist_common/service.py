@@ -1,5 +1,7 @@
 """The HTTP face every service shares: liveness, readiness, Prometheus metrics, broker lifecycle."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -10,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine
-from mysetlist_common.kafka import ensure_topics
+from mysetlist_common.kafka import start_when_reachable
 
 ReadyCheck = Callable[[], Awaitable[None]]
 
@@ -25,16 +27,20 @@ def service_app(
     broker: KafkaBroker | None = None,
     *,
     ready_checks: Sequence[ReadyCheck] = (database_ready,),
+    kafka_in_readiness: bool = True,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     **fastapi_kwargs: object,
 ) -> FastAPI:
-    """A FastAPI app that starts/stops the broker with the process and serves /healthz, /readyz, /metrics."""
+    """A FastAPI app serving /healthz, /readyz, /metrics. The broker connects in the background (retrying
+    while Kafka is down) and stops with the process. `kafka_in_readiness=False` for services whose HTTP side
+    needs only PostgreSQL."""
+    connecting: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal connecting
         if broker is not None:
-            await ensure_topics()
-            await broker.start()
+            connecting = asyncio.create_task(start_when_reachable(broker), name=f"{name}-kafka")
         try:
             if lifespan is None:
                 yield
@@ -42,9 +48,20 @@ def service_app(
                 async with lifespan(app):
                     yield
         finally:
-            if broker is not None:
+            if broker is not None and connecting is not None:
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await connecting
                 await broker.stop()
             await get_engine().dispose()
+
+    async def kafka_ready() -> None:
+        if broker is None or not kafka_in_readiness:
+            return
+        if connecting is None or not connecting.done() or connecting.cancelled():
+            raise RuntimeError("kafka not connected yet")
+        if not await broker.ping(timeout=2):
+            raise RuntimeError("kafka unreachable")
 
     app = FastAPI(title=name, lifespan=run, **fastapi_kwargs)  # type: ignore[arg-type]
 
@@ -56,10 +73,8 @@ def service_app(
     @app.get("/readyz", include_in_schema=False)
     async def readyz(response: Response) -> dict[str, str]:
         try:
-            for check in ready_checks:
+            for check in (*ready_checks, kafka_ready):
                 await check()
-            if broker is not None and not await broker.ping(timeout=2):
-                raise RuntimeError("kafka unreachable")
         except Exception as exc:
             response.status_code = 503
             return {"status": "unready", "reason": str(exc) or type(exc).__name__}

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = ""  # tests isolate themselves with a unique prefix
     kafka_partitions: int = 8  # caps how many imports a consumer group runs at once
     kafka_replication_factor: int = 1
+    consumer_redelivery_delay_s: float = 2.0  # wait before a failed message is redelivered
 
     ticketmaster_base_url: str = f"{SIM}/discovery/v2"
     ticketmaster_api_key: SecretStr = SecretStr("sim-ticketmaster-key")

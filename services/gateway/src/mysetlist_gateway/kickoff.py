@@ -61,7 +61,8 @@ def shell_slug(tm_attraction_id: str) -> str:
 KICKOFF_SQL = text(
     """
 WITH new_artist AS (
-    INSERT INTO artist (name, slug, tm_attraction_id) VALUES (CAST(:tm_id AS text), :shell_slug, CAST(:tm_id AS text))
+    INSERT INTO artist (name, slug, tm_attraction_id)
+    VALUES (CAST(:tm_id AS text), :shell_slug, CAST(:tm_id AS text))
     ON CONFLICT (tm_attraction_id) DO NOTHING
     RETURNING id, slug
 ), the_artist AS (

@@ -43,7 +43,8 @@ def create_app() -> FastAPI:
             await relay.stop()
             await notifier.stop()
 
-    app = service_app("progress", broker, lifespan=lifespan, version="0.1.0")
+    # status and streams need only PostgreSQL: stay ready through a Kafka outage
+    app = service_app("progress", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
     app.include_router(status.router)
     app.include_router(stream.router)
     return app

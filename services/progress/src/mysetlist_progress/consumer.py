@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.events import progress_event_adapter
-from mysetlist_common.kafka import CONSUMER_ACK_POLICY
+from mysetlist_common.kafka import CONSUMER_ACK_POLICY, redeliver_on_failure
 from mysetlist_common.metrics import DEAD_LETTERS
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.topics import IMPORTS_PROGRESS, dead_letter, topic
@@ -36,7 +36,10 @@ def register_progress_consumer(
             )
             log.warning("dead-lettered a malformed progress event: %s", exc.errors()[:1])
             return
-        async with sessions.begin() as session:
+        async with (
+            redeliver_on_failure(f"recording {event.type} {event.event_id}"),
+            sessions.begin() as session,
+        ):
             recorded = await record(session, event)
         if recorded is not None and recorded.settled is not None:
             relay.wake()
