@@ -190,7 +190,8 @@ async def test_quota_beyond_cap_pauses_the_shared_key_before_raising() -> None:
 
     # another import on the same key stops at once, without spending a request on the exhausted quota
     second = _client(handler, clock, classifiers=[quota], budget=budget, wait_cap_s=60)
-    with pytest.raises(WaitCapExceeded, match=r"API key is paused for 5\.0 h"):
+    paused = r"daily quota; the API key is paused for 5\.0 h, more than the 60 s cap"
+    with pytest.raises(WaitCapExceeded, match=paused):
         await second.get_json("b")
     assert requests == ["/api/v2/a"]
 

@@ -92,6 +92,7 @@ class RateBudget:
         self._clock = clock
         self._sleep = sleep
         self._next = float("-inf")
+        self.pause_reason = ""  # what the upstream said when it last paused the key
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -108,12 +109,13 @@ class RateBudget:
                 await self._sleep(wait)
             self._next = self._clock() + self.spacing
 
-    def pause_until(self, moment: float) -> None:
+    def pause_until(self, moment: float, reason: str = "") -> None:
         """No request before `moment` (on this budget's clock)."""
-        self._next = max(self._next, moment)
+        if moment > self._next:
+            self._next, self.pause_reason = moment, reason
 
-    def pause_for(self, seconds: float) -> None:
-        self.pause_until(self._clock() + seconds)
+    def pause_for(self, seconds: float, reason: str = "") -> None:
+        self.pause_until(self._clock() + seconds, reason)
 
     def paused_s(self) -> float:
         """How long until the next request may go (0 when not paused)."""
@@ -170,6 +172,11 @@ def shared_budget(upstream: str, key: str, rate: float, per: float = 1.0) -> Rat
     if budget is None or budget.spacing != per / rate:
         budget = _BUDGETS[(upstream, key)] = RateBudget(rate, per)
     return budget
+
+
+def forget_shared_budgets() -> None:
+    """Start every key afresh, pauses included (a test that restored an upstream's quota)."""
+    _BUDGETS.clear()
 
 
 def shared_window_budget(upstream: str, key: str, rate: float, per: float) -> RateBudget:
@@ -357,7 +364,7 @@ class UpstreamClient:
             if verdict.rate_limited and self.budget is not None:
                 # everyone sharing the key waits, not just this caller; even when this caller gives up
                 # below, so the other imports on the key stop spending requests on an exhausted quota
-                self.budget.pause_for(min(wait, MAX_KEY_PAUSE_S))
+                self.budget.pause_for(min(wait, MAX_KEY_PAUSE_S), verdict.message)
             if wait > self.wait_cap_s:
                 raise WaitCapExceeded(
                     f"{self.upstream}: {verdict.message}; it asks us to wait {_human(wait)}, "
@@ -383,8 +390,8 @@ class UpstreamClient:
             paused = self.budget.paused_s()
             if paused > self.wait_cap_s:  # another caller on this key was told to stop (a quota)
                 raise WaitCapExceeded(
-                    f"{self.upstream}: the API key is paused for {_human(paused)} after a rate limit "
-                    f"(quota), more than the {_human(self.wait_cap_s)} cap, so we stop here",
+                    f"{self.upstream}: {self.budget.pause_reason or 'rate limited'}; the API key is paused "
+                    f"for {_human(paused)}, more than the {_human(self.wait_cap_s)} cap, so we stop here",
                     upstream=self.upstream,
                     status=429,
                     wait_s=paused,
