@@ -28,12 +28,12 @@ IMPORT_TOPICS = ("imports.requested", "imports.progress")
 
 @functools.cache
 def stack() -> Any:
-    """tools/stack/stack.py, the same code as `make up`, loaded by the root conftest (one loader)."""
-    if str(REPO) not in sys.path:
-        sys.path.append(str(REPO))  # appended: nothing at the repository root shadows an installed module
-    import conftest
+    """tools/stack/stack.py, the same code as `make up` (standard library only, so importable as it is)."""
+    if str(REPO / "tools" / "stack") not in sys.path:
+        sys.path.append(str(REPO / "tools" / "stack"))
+    import stack as stack_module
 
-    return conftest.stack
+    return stack_module
 
 
 def servers() -> tuple[str, str]:
