@@ -250,3 +250,49 @@ async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
     numbered = [e for e in events if e.id is not None]
     assert [e.id for e in numbered] == list(range(1, expected_types() + 1)), "nothing lost, nothing twice"
     assert numbered[-1].event == "ImportFinished" and numbered[-1].data["payload"]["outcome"] == "completed"
+
+
+async def test_stream_hints_retry_and_sends_heartbeats_while_quiet(
+    stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mysetlist_common.settings import get_settings
+
+    monkeypatch.setenv("SSE_HEARTBEAT_S", "0.3")
+    get_settings.cache_clear()
+    try:
+        async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+            phases.gate.clear()  # the import goes quiet after each phase's first progress event
+            accepted = await kickoff(client, gateway, "K8vSpineHeartbeat")
+            lines: list[str] = []
+            url = f"{progress}/api/artists/{accepted['artistId']}/stream"
+            async with client.stream("GET", url, timeout=30) as response:
+                async for line in response.aiter_lines():
+                    lines.append(line)
+                    if sum(line == ": heartbeat" for line in lines) >= 2:
+                        break
+            phases.gate.set()
+            await collect(client, url + "?lastEventId=0")
+    finally:
+        get_settings.cache_clear()
+    assert lines[0] == "retry: 2000"
+    assert lines.count(": heartbeat") == 2
+
+
+async def test_a_last_event_id_of_an_earlier_import_replays_the_current_one_from_its_start(
+    stack_env: dict[str, str],
+) -> None:
+    async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+        first = await kickoff(client, gateway, "K8vSpineTwice")
+        url = f"{progress}/api/artists/{first['artistId']}/stream"
+        await collect(client, url + "?lastEventId=0")
+        phases.gate.clear()  # the second import holds early, below the first one's last id
+        second = await kickoff(client, gateway, "K8vSpineTwice")
+        assert second["importId"] != first["importId"]
+        stale_id = str(expected_types())  # the last id the client saw of the first import
+        reconnect = asyncio.create_task(collect(client, url, headers={"Last-Event-ID": stale_id}))
+        await asyncio.sleep(0.5)
+        phases.gate.set()
+        events = await asyncio.wait_for(reconnect, 60)
+    numbered = [e for e in events if e.id is not None]
+    assert all(e.data["import_id"] == second["importId"] for e in numbered)
+    assert [e.id for e in numbered] == list(range(1, expected_types() + 1))

@@ -65,6 +65,11 @@ async def event_stream(
         yield f"retry: {RETRY_MS}\n\n"
         yield sse(status.model_dump_json(), event="status")
         cursor = status.last_event_id if last_event_id is None else last_event_id
+        if (
+            cursor > status.last_event_id
+        ):  # an id from an earlier import of the artist: this one from its start
+            cursor = 0
+        recorded_before_connect = status.last_event_id
         if status.stage in ("completed", "failed") and cursor >= status.last_event_id:
             return
         last_write = time.monotonic()
@@ -72,7 +77,8 @@ async def event_stream(
             wakeup.clear()
             for seq, kind, data, occurred_at in await _events_after(sessions, status.import_id, cursor):
                 yield sse(json.dumps(data), event=kind, id=seq)
-                SSE_DELIVERY_LATENCY.observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
+                if seq > recorded_before_connect:  # live delivery; replayed history would skew the SLO
+                    SSE_DELIVERY_LATENCY.observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
                 cursor, last_write = seq, time.monotonic()
                 if kind == TERMINAL:
                     return
