@@ -25,7 +25,16 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import Row, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.db.schema import Artist, ArtistSlugAlias, ArtistSong, ImportStatus, Show, Song, Venue
+from mysetlist_common.db.schema import (
+    Artist,
+    ArtistSlugAlias,
+    ArtistSong,
+    ImportStatus,
+    Show,
+    ShowArtist,
+    Song,
+    Venue,
+)
 from mysetlist_gateway.kickoff import get_sessions
 
 router = APIRouter(tags=["artists"])
@@ -160,7 +169,13 @@ _LIVE_SHOW = Show.removed_at.is_(None)
 
 def _artist_query() -> Any:
     """The artist, its latest import and its counts in one statement (scalar subqueries, no N+1)."""
-    shows = select(func.count()).where(Show.artist_id == Artist.id, _LIVE_SHOW)
+    # an artist's shows are the ones linked to it in show_artist (headliner or support act)
+    shows = (
+        select(func.count())
+        .select_from(ShowArtist)
+        .join(Show, Show.id == ShowArtist.show_id)
+        .where(ShowArtist.artist_id == Artist.id, _LIVE_SHOW)
+    )
     return (
         select(
             Artist,
@@ -186,6 +201,7 @@ def _version_query() -> Any:
             ImportStatus.import_id,
             ImportStatus.last_seq,
             ImportStatus.updated_at.label("status_updated_at"),
+            func.current_date().label("today"),  # "upcoming" and "past" change at midnight
         )
         .select_from(Artist)
         .outerjoin(ImportStatus, ImportStatus.artist_id == Artist.id)
@@ -340,8 +356,9 @@ async def artist_shows(
     upcoming = _UPCOMING.label("upcoming")
     query = (
         select(Show, Venue, upcoming, func.count().over().label("total"))
+        .join(ShowArtist, ShowArtist.show_id == Show.id)
         .outerjoin(Venue, Venue.id == Show.venue_id)
-        .where(Show.artist_id == page.artist_id, _LIVE_SHOW)
+        .where(ShowArtist.artist_id == page.artist_id, _LIVE_SHOW)
         .order_by(
             case((_UPCOMING, 0), else_=1),
             case((_UPCOMING, Show.local_date)).asc().nulls_last(),
