@@ -95,6 +95,7 @@ class Show(Base):
     __table_args__ = (Index("ix_show_artist_id_local_date", "artist_id", text("local_date DESC")),)
     id: Mapped[UUID] = _uuid_pk()
     tm_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # the artist whose import stored the show first; every artist billed on it is in show_artist
     artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"))
     venue_id: Mapped[UUID | None] = mapped_column(ForeignKey("venue.id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(Text)
@@ -111,6 +112,19 @@ class Show(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
+
+
+class ShowArtist(Base):
+    """Which artists a show belongs to: an event billed to a headliner and support acts is each one's show.
+
+    Every per-artist read of shows goes through this table, never through show.artist_id.
+    """
+
+    __tablename__ = "show_artist"
+    show_id: Mapped[UUID] = mapped_column(ForeignKey("show.id", ondelete="CASCADE"), primary_key=True)
+    artist_id: Mapped[UUID] = mapped_column(
+        ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Song(Base):
