@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import insert, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import (
@@ -17,6 +17,7 @@ from mysetlist_common.db.schema import (
     ArtistSong,
     ImportStatus,
     Show,
+    ShowArtist,
     Song,
     Venue,
 )
@@ -76,6 +77,14 @@ async def seeded(stack_env: dict[str, str]) -> dict[str, UUID]:
         await conn.execute(
             insert(Show).values(
                 tm_event_id="E-other", artist_id=other_id, name="Other", status="onsale", local_date=TODAY
+            )
+        )
+        # each show is its first importer's; Others also plays E-up-soon, billed as a support act
+        links = ["show_id", "artist_id"]
+        await conn.execute(insert(ShowArtist).from_select(links, select(Show.id, Show.artist_id)))
+        await conn.execute(
+            insert(ShowArtist).from_select(
+                links, select(Show.id, literal(other_id)).where(Show.tm_event_id == "E-up-soon")
             )
         )
         songs = [
@@ -164,6 +173,15 @@ async def test_shows_upcoming_soonest_first_then_past_latest_first(
     assert by_id["E-up-far"]["venue"]["name"] == "Big Arena"
     assert by_id["E-up-far"]["venue"]["latitude"] == pytest.approx(30.1)
     assert by_id["E-past-old"]["upcoming"] is False and by_id["E-tba"]["upcoming"] is True
+
+
+async def test_a_show_billed_to_two_artists_is_listed_and_counted_for_both(
+    client: httpx.AsyncClient, seeded: dict[str, UUID]
+) -> None:
+    page = (await client.get(f"/api/artists/{seeded['other']}/shows")).json()
+    assert [item["tmEventId"] for item in page["items"]] == ["E-other", "E-up-soon"]
+    artist = (await client.get(f"/api/artists/{seeded['other']}")).json()
+    assert artist["counts"] == {"upcomingShows": 2, "pastShows": 0, "songs": 0}
 
 
 async def test_shows_are_paged(client: httpx.AsyncClient, seeded: dict[str, UUID]) -> None:

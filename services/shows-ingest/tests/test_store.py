@@ -55,6 +55,7 @@ async def _import(
     async with sessions.begin() as session:
         venue_ids, venues_changed = await store.upsert_venues(session, list(mapped.venues.values()))
         shows_changed = await store.upsert_shows(session, mapped.shows, venue_ids)
+        await store.link_shows(session, artist_id, [s["tm_event_id"] for s in mapped.shows])
         removed = await store.mark_removed(session, artist_id, sorted(mapped.seen_ids))
     return venues_changed, shows_changed, removed
 
@@ -65,6 +66,7 @@ async def _versions(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str
             text(
                 "SELECT 'show:' || tm_event_id, xmin::text FROM show"
                 " UNION ALL SELECT 'venue:' || tm_venue_id, xmin::text FROM venue"
+                " UNION ALL SELECT 'link:' || show_id || artist_id, xmin::text FROM show_artist"
             )
         )
         return dict(rows.all())
@@ -111,6 +113,51 @@ async def test_past_shows_stay_when_no_longer_returned(sessions) -> None:
     assert (await _import(sessions, artist_id, []))[2] == 0
     async with sessions() as session:
         kept = await session.scalar(
-            text("SELECT count(*) FROM show WHERE artist_id = :a AND removed_at IS NULL"), {"a": artist_id}
+            text(
+                "SELECT count(*) FROM show JOIN show_artist l ON l.show_id = show.id"
+                " WHERE l.artist_id = :a AND removed_at IS NULL"
+            ),
+            {"a": artist_id},
         )
     assert kept == 10
+
+
+async def _shows_of(sessions: async_sessionmaker[AsyncSession], artist_id: UUID) -> set[str]:
+    async with sessions() as session:
+        found = await session.scalars(
+            text(
+                "SELECT s.tm_event_id FROM show s JOIN show_artist l ON l.show_id = s.id"
+                " WHERE l.artist_id = :a AND s.removed_at IS NULL"
+            ),
+            {"a": artist_id},
+        )
+        return set(found)
+
+
+async def test_a_shared_show_is_removed_only_when_no_artist_lists_it(sessions) -> None:
+    headliner = await _artist(sessions, "K8STORE3")
+    support = await _artist(sessions, "K8STORE4")
+    events = _events(shift_days=2100)
+    for event in events:
+        event["id"] += "-shared"
+    shared = [events[0], events[1]]
+    await _import(sessions, headliner, events)
+    # the support act is billed on two of the headliner's shows: they become its shows too
+    await _import(sessions, support, shared)
+    every = {e["id"] for e in events}
+    assert await _shows_of(sessions, headliner) == every
+    assert await _shows_of(sessions, support) == {e["id"] for e in shared}
+
+    # the support act is dropped from one show: it leaves the support's listing, stays the headliner's
+    assert (await _import(sessions, support, [events[1]]))[2] == 1
+    assert await _shows_of(sessions, support) == {events[1]["id"]}
+    assert await _shows_of(sessions, headliner) == every
+
+    # the headliner's listing drops it too: now nobody lists it, so it is removed
+    assert (await _import(sessions, headliner, events[1:]))[2] == 1
+    assert await _shows_of(sessions, headliner) == every - {events[0]["id"]}
+    async with sessions() as session:
+        removed_at = await session.scalar(
+            text("SELECT removed_at FROM show WHERE tm_event_id = :i"), {"i": events[0]["id"]}
+        )
+    assert removed_at is not None

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow, Show
+from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow, Show, ShowArtist
 from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
 from mysetlist_common.inbox import mark_processed
 from mysetlist_common.metrics import IMPORTS_FINISHED
@@ -95,7 +95,7 @@ async def _mark_setlists_ready(session: AsyncSession, artist_id: UUID) -> None:
     await session.execute(
         update(Show)
         .where(
-            Show.artist_id == artist_id,
+            Show.id.in_(select(ShowArtist.show_id).where(ShowArtist.artist_id == artist_id)),
             Show.setlist_ready.is_(False),
             Show.removed_at.is_(None),
             Show.status != "cancelled",

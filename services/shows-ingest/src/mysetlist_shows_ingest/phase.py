@@ -55,6 +55,10 @@ class ShowsPhase:
         async with self.sessions.begin() as session:
             venue_ids, venues_changed = await store.upsert_venues(session, list(mapped.venues.values()))
             shows_changed = await store.upsert_shows(session, mapped.shows, venue_ids)
+            # a show shared with another artist (headliner or support act) is this artist's show too
+            shows_linked = await store.link_shows(
+                session, artist_id, [s["tm_event_id"] for s in mapped.shows]
+            )
             # only a complete listing can tell that a show is gone
             removed = (
                 0 if unreachable else await store.mark_removed(session, artist_id, sorted(mapped.seen_ids))
@@ -67,6 +71,7 @@ class ShowsPhase:
             "shows_stored": len(mapped.shows),
             "venues_stored": len(mapped.venues),
             "shows_changed": shows_changed,
+            "shows_linked": shows_linked,
             "venues_changed": venues_changed,
             "shows_removed": removed,
             "requests": client.stats.requests,

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, exists, func, or_, select, tuple_, update
+from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import bindparam
 
-from mysetlist_common.db.schema import Artist, Base, Show, Venue
+from mysetlist_common.db.schema import Artist, Base, Show, ShowArtist, Venue
 from mysetlist_common.slugs import assign_name_slug
 from mysetlist_common.upstream.ticketmaster import Attraction
 
@@ -20,7 +20,7 @@ VENUE_COLUMNS = (
     "name", "city", "state_code", "country_code", "address", "postal_code", "timezone",
     "latitude", "longitude",
 )  # fmt: skip
-# artist_id is written on insert only: an event shared by two artists must not flip between them
+# artist_id is written on insert only (the first importer); which artists a show belongs to is show_artist
 SHOW_COLUMNS = (
     "venue_id", "name", "starts_at", "local_date", "local_time", "timezone", "status", "date_tba", "time_tba",
     "url", "image_url", "removed_at",
@@ -104,26 +104,58 @@ async def upsert_shows(
     return changed
 
 
+async def link_shows(session: AsyncSession, artist_id: UUID, event_ids: Sequence[str]) -> int:
+    """Each of these shows belongs to this artist too (headliner or support act); return the links added.
+
+    One statement; a link that exists is left alone, so a re-import writes nothing.
+    """
+    wanted = bindparam("event_ids", list(event_ids), type_=ARRAY(Show.tm_event_id.type))
+    stmt = (
+        insert(ShowArtist)
+        .from_select(
+            ["show_id", "artist_id"],
+            select(Show.id, literal(artist_id)).where(Show.tm_event_id == func.any(wanted)),
+        )
+        .on_conflict_do_nothing()
+        .returning(ShowArtist.show_id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
 async def mark_removed(session: AsyncSession, artist_id: UUID, returned_ids: Sequence[str]) -> int:
-    """Upcoming shows Ticketmaster no longer returns get removed_at; past shows stay as they are."""
+    """Upcoming shows this artist's listing no longer returns stop being its shows; past shows stay.
+
+    removed_at says Ticketmaster lists the show for nobody: it is set only once no artist is linked, so a
+    support act dropped from an event never hides the event from its headliner. Returns the shows unlinked.
+    """
     now = datetime.now(UTC)
     upcoming = or_(
         Show.starts_at >= now,
         and_(Show.starts_at.is_(None), or_(Show.local_date.is_(None), Show.local_date >= now.date())),
     )
     returned = bindparam("returned", list(returned_ids), type_=ARRAY(Show.tm_event_id.type))
-    result = await session.execute(
-        update(Show)
+    gone = (
+        delete(ShowArtist)
         .where(
-            Show.artist_id == artist_id,
-            Show.removed_at.is_(None),
+            ShowArtist.artist_id == artist_id,
+            ShowArtist.show_id == Show.id,
             upcoming,
             Show.tm_event_id != func.all(returned),
         )
-        .values(removed_at=func.now(), updated_at=func.now())
-        .returning(Show.id)
+        .returning(ShowArtist.show_id)
+        .cte("gone")
     )
-    return len(result.all())
+    # the statement sees the links as they were before the delete: other artists' links are what count
+    other = exists().where(ShowArtist.show_id == Show.id, ShowArtist.artist_id != artist_id)
+    orphaned = (
+        update(Show)
+        .where(Show.id.in_(select(gone.c.show_id)), Show.removed_at.is_(None), ~other)
+        .values(removed_at=func.now(), updated_at=func.now())
+        .cte("orphaned")
+    )
+    # a data-modifying CTE runs to completion even though nothing reads its rows
+    unlinked = await session.scalar(select(func.count()).select_from(gone).add_cte(orphaned))
+    return int(unlinked or 0)
 
 
 async def mark_shows_synced(session: AsyncSession, artist_id: UUID) -> None:
