@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mysetlist_simulator.catalog import Catalog
-from mysetlist_simulator.testing import configure, pick, spotify_headers
+from mysetlist_simulator.testing import configure, pick, spotify_headers, tm_walk
 from mysetlist_simulator.words import normalise
 
 UA = {"User-Agent": "SimTests/1.0 ( tests@example.org )"}
@@ -163,3 +163,29 @@ async def test_shows_and_venues_truth(sim: httpx.AsyncClient, artists: list[dict
         assert len(truth["venues"]) == len(set(truth["venues"]))
         if artist["spotify_id"] is None:
             assert truth["recordings"] == []
+
+
+def billed(event: dict[str, Any]) -> list[str]:
+    """The attraction ids an event embeds: the headliner first, then its support acts."""
+    return [a["id"] for a in event.get("_embedded", {}).get("attractions", [])]
+
+
+async def test_a_support_act_has_the_truth_of_every_event_billing_it(
+    sim: httpx.AsyncClient, artists: list[dict[str, Any]]
+) -> None:
+    mid = pick(artists, "mid")
+    events = await tm_walk(sim, attractionId=mid["tm_attraction_id"])
+    supports = {s for e in events for s in billed(e)[1:]}
+    assert supports, "the headliner has support acts"
+    for support in sorted(supports):
+        truth = (await sim.get(f"/_sim/truth/{support}")).json()
+        # what Ticketmaster lists for the support act: its shows and their venues, nothing of Spotify
+        listed = await tm_walk(sim, attractionId=support)
+        assert all(support in billed(e) for e in listed)
+        assert truth["shows"] and sorted(truth["shows"]) == sorted(e["id"] for e in listed)
+        venues = {v["id"] for e in listed for v in e["_embedded"].get("venues", [])}
+        assert sorted(truth["venues"]) == sorted(venues)
+        assert truth["recordings"] == []
+        # the headliner's shows that bill it are among them
+        assert {e["id"] for e in events if support in billed(e)} <= set(truth["shows"])
+    assert (await sim.get("/_sim/truth/K8vZ917NOPE")).status_code == 404

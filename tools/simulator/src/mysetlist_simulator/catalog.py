@@ -378,14 +378,19 @@ class Catalog:
 
     # --- truth --------------------------------------------------------------------------------
     def truth(self, tm_id: str) -> dict[str, list] | None:
-        artist = self.by_tm_id.get(tm_id)
-        if artist is None:
+        """Any attraction's shows: the events generated for it as headliner (those embedding no
+        attractions included) and every event that bills it, as headliner or support act."""
+        if tm_id not in self.attractions:
             return None
-        venues = dict.fromkeys(e.venue.id for e in artist.events if e.venue is not None)
+        artist = self.by_tm_id.get(tm_id)
+        billed = [e for e in self.events.values() if any(a.id == tm_id for a in e.attractions)]
+        events = {e.id: e for e in (artist.events if artist else []) + billed}
+        shows = sorted(events.values(), key=lambda e: (e.sort_key, e.id))
+        venues = dict.fromkeys(e.venue.id for e in shows if e.venue is not None)
         return {
-            "shows": [e.id for e in artist.events],
+            "shows": [e.id for e in shows],
             "venues": list(venues),
-            "recordings": artist.truth_recordings,
+            "recordings": artist.truth_recordings if artist else [],  # support acts are not on Spotify
         }
 
 
