@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,4 +226,38 @@ def percentiles(samples_s: Sequence[float]) -> dict[str, float]:
         "p99_ms": round(q[98] * 1000, 2),
         "max_ms": round(ordered[-1] * 1000, 2),
         "samples": len(ordered),
+    }
+
+
+async def open_loop(rate: float, seconds: float, request: Callable[[int], Awaitable[Any]]) -> dict[str, Any]:
+    """Send request(i) at t0 + i/rate whatever the answers do (open loop, so queueing shows in the figures);
+    returns the latency percentiles of the successful ones, the errors and the rate achieved."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def timed(i: int) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        try:
+            await request(i)
+        except Exception:  # a refused or failed request is reported, not fatal
+            errors += 1
+            return
+        latencies.append(time.perf_counter() - started)
+
+    total = int(rate * seconds)
+    t0 = time.perf_counter()
+    tasks = []
+    for i in range(total):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed(i)))
+    await asyncio.gather(*tasks)
+    achieved = total / (time.perf_counter() - t0)
+    return {
+        "target_rate_per_s": rate,
+        "achieved_rate_per_s": round(achieved, 1),
+        "errors": errors,
+        **percentiles(latencies),
     }
