@@ -22,6 +22,7 @@ from mysetlist_common.settings import get_settings
 from mysetlist_common.slugs import slugify
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 from mysetlist_common.upstream.http import forget_shared_budgets
+from mysetlist_simulator.testing import pick
 
 pytestmark = pytest.mark.real
 
@@ -138,15 +139,16 @@ async def stored(driver: Driver, tm_id: str) -> tuple[set[str], set[str]]:
     async with driver.sessions() as session:
         shows = await session.scalars(
             text(
-                "SELECT s.tm_event_id FROM show s JOIN artist a ON a.id = s.artist_id"
-                " WHERE a.tm_attraction_id = :t"
+                "SELECT s.tm_event_id FROM show s JOIN show_artist l ON l.show_id = s.id"
+                " JOIN artist a ON a.id = l.artist_id WHERE a.tm_attraction_id = :t"
             ),
             {"t": tm_id},
         )
         venues = await session.scalars(
             text(
                 "SELECT DISTINCT v.tm_venue_id FROM venue v JOIN show s ON s.venue_id = v.id"
-                " JOIN artist a ON a.id = s.artist_id WHERE a.tm_attraction_id = :t"
+                " JOIN show_artist l ON l.show_id = s.id JOIN artist a ON a.id = l.artist_id"
+                " WHERE a.tm_attraction_id = :t"
             ),
             {"t": tm_id},
         )
@@ -159,6 +161,7 @@ async def versions(driver: Driver) -> dict[str, str]:
             text(
                 "SELECT 'show:' || tm_event_id, xmin::text || updated_at::text FROM show"
                 " UNION ALL SELECT 'venue:' || tm_venue_id, xmin::text || updated_at::text FROM venue"
+                " UNION ALL SELECT 'link:' || show_id || ':' || artist_id, xmin::text FROM show_artist"
             )
         )
         return dict(rows.all())
@@ -275,3 +278,45 @@ async def test_exhausted_daily_quota_fails_the_phase_saying_so(shows: Driver) ->
         forget_shared_budgets()  # the key was paused until the quota's reset; the simulator restored it
     assert outcome.type == "PhaseFailed"
     assert "daily quota" in outcome.payload["error"] and "cap" in outcome.payload["error"]
+
+
+async def forget(driver: Driver, tm_ids: list[str]) -> None:
+    """Start from nothing for these artists: they, and the shows their imports stored first, are gone."""
+    async with driver.sessions.begin() as session:
+        await session.execute(text("DELETE FROM artist WHERE tm_attraction_id = ANY(:ids)"), {"ids": tm_ids})
+
+
+async def test_a_support_act_imported_after_its_headliner_gets_exactly_its_shows(shows: Driver) -> None:
+    headliner = pick(await shows.artists(), "mid")
+    support = {"tm_attraction_id": headliner["support_acts"][0], "profile": "support act"}
+    await forget(shows, [support["tm_attraction_id"]])
+    assert (await shows.run_import(headliner["tm_attraction_id"])).type == "PhaseCompleted"
+    outcome = await shows.run_import(support["tm_attraction_id"])
+    assert outcome.type == "PhaseCompleted", outcome.payload
+    truth = await shows.truth(support["tm_attraction_id"])
+    assert outcome.counts["shows_stored"] == outcome.counts["shows_linked"] == len(truth["shows"])
+    await assert_matches_truth(shows, support)
+    await assert_matches_truth(shows, headliner)  # its shared shows stay its own
+
+    before = await versions(shows)
+    for artist in (headliner, support):  # a re-import writes no show and no link
+        again = await shows.run_import(artist["tm_attraction_id"])
+        assert again.type == "PhaseCompleted"
+        assert again.counts["shows_changed"] == again.counts["shows_linked"] == 0
+        assert again.counts["shows_removed"] == 0
+    assert await versions(shows) == before
+
+
+async def test_a_support_act_imported_before_its_headliner_leaves_it_every_show(shows: Driver) -> None:
+    headliner = pick(await shows.artists(), "sparse", spotify_id=None)
+    support = {"tm_attraction_id": headliner["support_acts"][-1], "profile": "support act"}
+    await forget(shows, [headliner["tm_attraction_id"], support["tm_attraction_id"]])
+    shared = set((await shows.truth(headliner["tm_attraction_id"]))["shows"]) & set(
+        (await shows.truth(support["tm_attraction_id"]))["shows"]
+    )
+    assert shared, "the two share events"
+    for artist in (support, headliner):
+        outcome = await shows.run_import(artist["tm_attraction_id"])
+        assert outcome.type == "PhaseCompleted", outcome.payload
+    await assert_matches_truth(shows, support)
+    await assert_matches_truth(shows, headliner)

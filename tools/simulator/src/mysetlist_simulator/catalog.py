@@ -144,6 +144,11 @@ class Artist:
     def name(self) -> str:
         return self.attraction.name
 
+    @property
+    def support_acts(self) -> list[str]:
+        """Attraction ids billed after this headliner on its events."""
+        return sorted({a.id for e in self.events for a in e.attractions[1:]})
+
 
 @dataclass(frozen=True, slots=True)
 class Profile:

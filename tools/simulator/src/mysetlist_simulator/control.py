@@ -27,6 +27,7 @@ async def artists(request: Request) -> Response:
                 "profile": a.profile,
                 "events": len(a.events),
                 "recordings": len(a.truth_recordings),
+                "support_acts": a.support_acts,  # their truth is served too
             }
             for a in _sim(request).catalog.artists
         ]
