@@ -17,10 +17,13 @@ SLOW_TICKETMASTER_MS = 400  # so the kill lands while pages are still being fetc
 async def stored(database_url: str, artist_id: str) -> tuple[list[str], list[str]]:
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        shows = await conn.fetch("SELECT tm_event_id FROM show WHERE artist_id = $1", artist_id)
+        shows = await conn.fetch(
+            "SELECT s.tm_event_id FROM show s JOIN show_artist l ON l.show_id = s.id WHERE l.artist_id = $1",
+            artist_id,
+        )
         venues = await conn.fetch(
             "SELECT DISTINCT v.tm_venue_id FROM venue v JOIN show s ON s.venue_id = v.id"
-            " WHERE s.artist_id = $1",
+            " JOIN show_artist l ON l.show_id = s.id WHERE l.artist_id = $1",
             artist_id,
         )
     finally:
