@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import RateBudget
+from mysetlist_common.upstream.http import MalformedAnswer, RateBudget, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
     TicketmasterClient,
     Window,
@@ -215,3 +215,51 @@ async def test_pages_without_page_info_follow_relative_next_links() -> None:
         found, unreachable = await client.all_events("K1")
     assert [e["id"] for e in found] == [e["id"] for e in events] and unreachable == 0
     assert all(url.startswith("http://tm.test/discovery/v2/events.json") for url in seen)
+
+
+def _tm(handler: Any) -> tuple[TicketmasterClient, httpx.AsyncClient]:
+    settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_api_key="k")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return TicketmasterClient(http, settings, budget=RateBudget(1e9)), http
+
+
+async def test_malformed_attraction_is_asked_again_then_fails_saying_what_and_why() -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return _response(200, {"id": "K8vZ917", "images": []})  # no name
+
+    client, http = _tm(handler)
+    async with http:
+        with pytest.raises(MalformedAnswer) as caught:
+            await client.attraction("K8vZ917")
+    assert str(caught.value) == "Ticketmaster sent a malformed attraction K8vZ917: name: Field required"
+    assert caught.value.retryable and isinstance(caught.value, UpstreamError)
+    assert len(asked) == 3  # the first answer and two more tries
+
+
+async def test_one_malformed_attraction_answer_is_survived() -> None:
+    answers = iter([_response(200, ["not", "an", "object"]), _response(200, {"id": "K1", "name": "Band"})])
+    client, http = _tm(lambda request: next(answers))
+    async with http:
+        attraction = await client.attraction("K1")
+    assert attraction.name == "Band" and client.stats.retries == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ([{"id": "E1"}], "must be a JSON object, got list"),
+        ({"_embedded": {"events": {"id": "E1"}}}, "_embedded.events is not a list"),
+        ({"page": {"totalElements": "many"}}, "totalElements"),
+    ],
+)
+async def test_malformed_events_page_fails_the_listing_clearly(body: Any, reason: str) -> None:
+    client, http = _tm(lambda request: _response(200, body))
+    async with http:
+        with pytest.raises(
+            MalformedAnswer, match="sent a malformed events page 1 of attraction K1"
+        ) as caught:
+            await client.all_events("K1")
+    assert reason in str(caught.value) and caught.value.retryable

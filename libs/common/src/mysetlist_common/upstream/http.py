@@ -7,6 +7,8 @@
 - `UpstreamClient.get_json` applies both, retries with exponential backoff and full jitter, refuses to
   wait beyond a cap (raising an error that says so), and counts requests and 429s per client instance
   (one instance per import, so a phase can report its own figures) and in Prometheus per upstream.
+- `UpstreamClient.get_parsed` also parses: an answer of the wrong shape is asked for again, then raised as
+  a `MalformedAnswer` (an UpstreamError) that names what was malformed and why, in one line.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -30,6 +32,7 @@ from mysetlist_common.metrics import UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+T = TypeVar("T")
 Sleep = Callable[[float], Any]
 
 # Query parameters that carry secrets: never logged, never put into an error message.
@@ -64,6 +67,27 @@ class WaitCapExceeded(UpstreamError):
     def __init__(self, message: str, *, upstream: str, status: int | None, wait_s: float):
         super().__init__(message, upstream=upstream, status=status, retryable=True)
         self.wait_s = wait_s
+
+
+class MalformedAnswer(UpstreamError):
+    """A well-formed JSON answer of the wrong shape (asked again first: a glitch may pass)."""
+
+
+def short_reason(exc: Exception, limit: int = 200) -> str:
+    """A parse failure in one line: pydantic's first complaint with where it was, else the message."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
+            more = len(errors()) - 1
+            text = f"{where}: {first.get('msg', '')}" + (f" (and {more} more)" if more else "")
+        except (TypeError, IndexError, AttributeError):
+            text = str(exc)
+    else:
+        text = str(exc)
+    text = " ".join(text.split())
+    return text[:limit] + ("..." if len(text) > limit else "")
 
 
 # --------------------------------------------------------------------------------------------- pacing
@@ -377,6 +401,35 @@ class UpstreamClient:
             log.info("%s: %s, retrying in %.2fs (%s)", self.upstream, verdict.message, wait, shown)
             await self._sleep(wait)
         raise AssertionError("unreachable")
+
+    async def get_parsed(
+        self,
+        path_or_url: str,
+        parse: Callable[[Any], T],
+        what: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        refetches: int = 2,
+    ) -> T:
+        """GET JSON and parse it; an answer of the wrong shape is asked for again, then a MalformedAnswer.
+
+        `parse` signals a wrong shape with ValueError (pydantic's ValidationError is one) or TypeError.
+        """
+        for attempt in range(refetches + 1):
+            data = await self.get_json(path_or_url, params)
+            try:
+                return parse(data)
+            except (ValueError, TypeError) as exc:
+                reason = short_reason(exc)
+            if attempt < refetches:
+                self.stats.retries += 1
+                log.info("%s sent a malformed %s (%s), asking again", self.upstream, what, reason)
+                await self._sleep(self.backoff.delay(attempt))
+        raise MalformedAnswer(
+            f"{self.upstream.capitalize()} sent a malformed {what}: {reason}",
+            upstream=self.upstream,
+            retryable=True,
+        )
 
     def _wait_for(self, verdict: Verdict, attempt: int) -> float:
         if verdict.until_epoch_s is not None:

@@ -220,8 +220,13 @@ def parse_attraction(data: Any) -> Attraction:
 
 def parse_attractions(data: Any) -> list[Attraction]:
     """An attraction search answer; items that do not parse are left out."""
+    if not isinstance(data, dict):
+        raise ValueError(f"an attraction search answer must be a JSON object, got {type(data).__name__}")
+    embedded = data.get("_embedded") or {}
+    if not isinstance(embedded, dict):
+        raise ValueError("_embedded is not an object")
     found = []
-    for raw in (data.get("_embedded") or {}).get("attractions") or []:
+    for raw in embedded.get("attractions") or []:
         try:
             found.append(Attraction.model_validate(raw))
         except ValidationError:
@@ -232,13 +237,18 @@ def parse_attractions(data: Any) -> list[Attraction]:
 def parse_events_page(data: Any) -> EventsPage:
     if not isinstance(data, dict):
         raise ValueError(f"an events page must be a JSON object, got {type(data).__name__}")
-    raw_events = (data.get("_embedded") or {}).get("events") or []  # empty pages have no _embedded
+    embedded = data.get("_embedded") or {}  # empty pages have no _embedded
+    raw_events = (embedded.get("events") or []) if isinstance(embedded, dict) else None
+    if not isinstance(raw_events, list):
+        raise ValueError("_embedded.events is not a list")
     page = data.get("page")
-    next_link = ((data.get("_links") or {}).get("next") or {}).get("href")
+    links = data.get("_links")
+    next_link = links.get("next") if isinstance(links, dict) else None
+    href = next_link.get("href") if isinstance(next_link, dict) else None
     return EventsPage(
         events=[e if isinstance(e, dict) else {"_invalid": e} for e in raw_events],
         page=PageInfo.model_validate(page) if isinstance(page, dict) else None,
-        next_href=next_link,
+        next_href=href if isinstance(href, str) else None,
     )
 
 
@@ -380,20 +390,23 @@ class TicketmasterClient:
 
     async def attraction(self, attraction_id: str) -> Attraction:
         try:
-            data = await self.api.get_json(f"attractions/{attraction_id}.json")
+            return await self.api.get_parsed(
+                f"attractions/{attraction_id}.json", parse_attraction, f"attraction {attraction_id}"
+            )
         except UpstreamError as exc:
             if exc.status == 404:
                 raise UpstreamError(
                     f"Ticketmaster has no attraction {attraction_id!r}", upstream=UPSTREAM, status=404
                 ) from exc
             raise
-        return parse_attraction(data)
 
     async def search_attractions(self, keyword: str, size: int = 10) -> list[Attraction]:
-        data = await self.api.get_json(
-            "attractions.json", {"keyword": keyword, "classificationName": "music", "size": str(size)}
+        return await self.api.get_parsed(
+            "attractions.json",
+            parse_attractions,
+            f"attraction search for {keyword!r}",
+            {"keyword": keyword, "classificationName": "music", "size": str(size)},
         )
-        return parse_attractions(data)
 
     async def events_page(self, attraction_id: str, page: int, window: Window | None = None) -> EventsPage:
         params = {
@@ -403,7 +416,8 @@ class TicketmasterClient:
             "sort": "date,asc",
             **(window.params() if window else {}),
         }
-        return parse_events_page(await self.api.get_json("events.json", params))
+        what = f"events page {page + 1} of attraction {attraction_id}"
+        return await self.api.get_parsed("events.json", parse_events_page, what, params)
 
     async def all_events(
         self, attraction_id: str, on_page: PageCallback | None = None
@@ -461,7 +475,9 @@ class TicketmasterClient:
             reached = list(first.events)
             href = first.next_href
             while href:
-                page = parse_events_page(await self.api.get_json(href))
+                page = await self.api.get_parsed(
+                    href, parse_events_page, f"next events page of attraction {attraction_id}"
+                )
                 self.sequential_rounds += 1
                 reached += page.events
                 await note(page.events, grand_total, f"{label}: next page")
