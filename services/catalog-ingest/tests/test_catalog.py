@@ -11,8 +11,9 @@ from mysetlist_catalog_ingest.catalog import (
     plan_catalog,
     select_releases,
     with_known_isrcs,
+    with_malformed,
 )
-from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify_models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 ARTIST = "artist1"
 
@@ -176,3 +177,22 @@ def test_a_release_is_live_as_a_whole_by_its_title_or_musicbrainz() -> None:
     assert live_release(album("a", name="Hot August Night"), ["Hot August Night"])
     assert not live_release(album("b", name="Hot August Night"), [])
     assert not live_release(album("c", name="Long Live the Kings"), ["Hot August Night"])
+
+
+def test_malformed_tracks_with_an_id_get_one_decision_each_and_nothing_else_changes() -> None:
+    a = album("a", "First")
+    plan = plan_catalog(ARTIST, [track("t1", "Song", a)], SpotifyMode.DEVELOPMENT)
+    malformed = [
+        Malformed("track", "t2", "Broken", "a", "track without 'duration_ms'"),
+        Malformed("track", "t2", "Broken", "a", "track without 'duration_ms'"),  # seen twice
+        Malformed("track", None, None, "a", "track is not an object"),  # no id: counted only
+        Malformed("full_track", "t1", "Song", None, "bad"),  # its ISRC lookup failed: t1 stays kept
+        Malformed("album", "b", "Other", None, "album without 'name'"),  # no track row for an album
+    ]
+    out = with_malformed(plan, malformed, [a])
+    assert out.kept == plan.kept
+    assert [(d.track_id, d.verdict, d.album_name) for d in out.decisions] == [
+        ("t1", Verdict.KEPT, "First"),
+        ("t2", Verdict.MALFORMED, "First"),
+    ]
+    assert "duration_ms" in out.decisions[1].reason

@@ -6,11 +6,14 @@ optional upstreams (audio features, MusicBrainz) must not fail the phase.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from uuid import UUID
+from typing import Any, cast
+from uuid import UUID, uuid4
 
+import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
@@ -22,7 +25,8 @@ from mysetlist_catalog_ingest.testing import (
     catalog_service,
     check_against_truth,
 )
-from mysetlist_common.events import PhaseCompletedEvent
+from mysetlist_common.events import ImportRequested, ImportRequestedEvent, PhaseCompletedEvent
+from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 
@@ -371,3 +375,110 @@ async def test_an_artist_without_a_known_spotify_id_is_found_by_its_exact_name(
                 text("SELECT spotify_id FROM artist WHERE id = :a"), {"a": artist_id}
             )
         assert found == artist.spotify_id  # remembered for the next import
+
+
+class Breaking(httpx.AsyncBaseTransport):
+    """The real simulator behind a transport that rewrites chosen JSON answers, as a faulty Spotify would.
+
+    `rewrite(request, body)` returns the body to send instead, or None to pass the answer through.
+    """
+
+    def __init__(self, rewrite: Callable[[httpx.Request, Any], Any | None]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.rewrite = rewrite
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        if response.status_code != 200 or "json" not in response.headers.get("content-type", ""):
+            return httpx.Response(response.status_code, headers=response.headers, content=content)
+        changed = self.rewrite(request, json.loads(content))
+        body = json.loads(content) if changed is None else changed
+        return httpx.Response(200, json=body)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class Progress:
+    """The reporter as the phase uses it (progress only), for running the phase in this test."""
+
+    async def progress(self, done: int, total: int | None, message: str = "") -> None:
+        pass
+
+
+async def run_phase(service: CatalogService, artist_id: UUID, transport: Breaking) -> PhaseResult:
+    from mysetlist_catalog_ingest.phase import CatalogPhase
+    from mysetlist_common.settings import get_settings
+
+    request = ImportRequestedEvent(
+        import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id="-")
+    )
+    async with httpx.AsyncClient(transport=transport) as http:
+        phase = CatalogPhase(get_settings(), service.sessions, http)
+        return await phase(request, cast(PhaseReporter, Progress()))
+
+
+async def test_a_malformed_track_and_album_are_skipped_counted_and_the_track_decided(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    artist = (await by_profile(sim))["mid"]
+    broken: dict[str, str] = {}
+
+    def rewrite(request: httpx.Request, body: Any) -> Any | None:
+        path = request.url.path
+        if "/artists/" in path and path.endswith("/albums") and "album" not in broken and body["items"]:
+            broken["album"] = body["items"][0]["id"]
+            del body["items"][0]["name"]
+            return body
+        listed = path.endswith("/tracks") and "/albums/" in path and body["items"]
+        if listed and "track" not in broken and broken.get("album") not in path:
+            broken["track"] = body["items"][0]["id"]
+            body["items"][0]["duration_ms"] = "four minutes"
+            return body
+        return None
+
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        result = await run_phase(service, artist_id, Breaking(rewrite))
+        async with service.sessions() as session:
+            row = (
+                await session.execute(
+                    text(
+                        "SELECT decision, reason FROM catalog_decision"
+                        " WHERE artist_id = :a AND spotify_track_id = :t"
+                    ),
+                    {"a": artist_id, "t": broken["track"]},
+                )
+            ).one()
+        stored = await service.stored_ids(artist_id)
+    assert result.counts["skipped_malformed_tracks"] == 1
+    assert result.counts["skipped_malformed_albums"] == 1
+    assert result.counts["malformed"] == 1 and result.counts["songs"] == len(stored) > 0
+    assert row.decision == "malformed" and "duration_ms" in row.reason
+    assert broken["track"] not in stored
+
+
+async def test_a_releases_page_that_stays_malformed_fails_the_phase_clearly(
+    env: dict[str, str], sim: Simulator
+) -> None:
+    await sim.config(spotify_mode="development")
+    artist = (await by_profile(sim))["sparse"]
+    asked: list[str] = []
+
+    def rewrite(request: httpx.Request, body: Any) -> Any | None:
+        if "/artists/" in request.url.path and request.url.path.endswith("/albums"):
+            asked.append(request.url.path)
+            return {"items": "nothing here", "total": 1}
+        return None
+
+    async with catalog_service() as service:
+        artist_id = await service.add_artist(artist)
+        with pytest.raises(PhaseError) as caught:
+            await run_phase(service, artist_id, Breaking(rewrite))
+    assert str(caught.value).startswith(
+        f"Spotify sent a malformed releases page of artist {artist.spotify_id}: "
+    )
+    assert "items is not a list" in str(caught.value) and caught.value.retryable
+    assert len(asked) >= 3  # asked again before giving up

@@ -6,12 +6,13 @@ mode); the real behaviour is exercised end to end against the simulator in the c
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import UpstreamError, WindowBudget
+from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError, WindowBudget
 from mysetlist_common.upstream.spotify import (
     BatchUnavailable,
     ProcessState,
@@ -194,3 +195,82 @@ async def test_window_budget_lets_a_burst_through_and_then_waits_for_the_window(
     before = now[0]
     await budget.acquire()
     assert now[0] >= before + 5.0
+
+
+def _answering(routes: dict[str, Any]) -> httpx.MockTransport:
+    """A Spotify that answers each path suffix with the given body (a callable gets the request)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        for suffix, body in routes.items():
+            if request.url.path.endswith(suffix):
+                return httpx.Response(200, json=body(request) if callable(body) else body)
+        return httpx.Response(404, json={"error": {"status": 404}})
+
+    return httpx.MockTransport(handler)
+
+
+def _track(n: int, **override: Any) -> dict[str, Any]:
+    return {"id": f"t{n}", "name": f"Song {n}", "duration_ms": 200_000, "artists": [{"id": "x"}]} | override
+
+
+async def test_a_malformed_track_is_skipped_and_recorded_the_rest_kept() -> None:
+    items = [_track(0), _track(1, duration_ms="long"), _track(2, name=None), _track(3), "junk"]
+    transport = _answering({"/albums/al1/tracks": {"items": items, "limit": 50}})
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SpotifyClient(_settings(), http, ProcessState(mode=SpotifyMode.DEVELOPMENT))
+        tracks = await client.album_tracks("al1")
+    assert [t.id for t in tracks] == ["t0", "t3"]
+    assert [(m.kind, m.id, m.album_id) for m in client.malformed] == [
+        ("track", "t1", "al1"),
+        ("track", "t2", "al1"),
+        ("track", None, "al1"),
+    ]
+    assert "duration_ms" in client.malformed[0].reason and "name" in client.malformed[1].reason
+
+
+async def test_a_malformed_album_is_skipped_and_recorded() -> None:
+    albums = [{"id": "a1", "name": "One", "album_type": "album"}, {"name": "no id"}, {"id": "a3"}]
+    transport = _answering({"/artists/x/albums": {"items": albums, "limit": 10, "total": 3}})
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SpotifyClient(_settings(), http, ProcessState(mode=SpotifyMode.DEVELOPMENT))
+        listed = [a async for page in client.artist_albums("x", "album") for a in page]
+    assert [a.id for a in listed] == ["a1"]
+    assert [(m.kind, m.id) for m in client.malformed] == [("album", None), ("album", "a3")]
+
+
+async def test_a_malformed_full_track_in_a_batch_is_skipped() -> None:
+    transport = _answering({"/v1/tracks": {"tracks": [_track(1, album={"id": "al"}), _track(2), None]}})
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SpotifyClient(_settings(), http, ProcessState(mode=SpotifyMode.EXTENDED))
+        full = await client.several_tracks(["t1", "t2", "t3"])
+    assert [t.id for t in full] == ["t1"]  # t3 unknown to Spotify (null): not malformed
+    assert [(m.kind, m.id) for m in client.malformed] == [("full_track", "t2")]
+
+
+async def test_a_malformed_releases_page_is_asked_again_then_fails_clearly() -> None:
+    asked = 0
+
+    def page(request: httpx.Request) -> Any:
+        nonlocal asked
+        asked += 1
+        return {"items": {"id": "a1"}, "total": 1}
+
+    async with httpx.AsyncClient(transport=_answering({"/artists/x/albums": page})) as http:
+        client = SpotifyClient(_settings(), http, ProcessState(mode=SpotifyMode.DEVELOPMENT))
+        with pytest.raises(MalformedAnswer) as caught:
+            _ = [a async for p in client.artist_albums("x", "album") for a in p]
+    assert str(caught.value) == (
+        "Spotify sent a malformed releases page of artist x: releases page items is not a list"
+    )
+    assert caught.value.retryable and asked == 3
+
+
+async def test_one_malformed_releases_page_is_survived() -> None:
+    answers = iter([["not a page"], {"items": [{"id": "a1", "name": "One"}], "limit": 10}])
+    transport = _answering({"/artists/x/albums": lambda request: next(answers)})
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = SpotifyClient(_settings(), http, ProcessState(mode=SpotifyMode.DEVELOPMENT))
+        listed = [a async for page in client.artist_albums("x", "album") for a in page]
+    assert [a.id for a in listed] == ["a1"] and client.api.stats.retries == 1

@@ -18,7 +18,7 @@ from mysetlist_catalog_ingest.phase import Activity
 from mysetlist_catalog_ingest.store import fill_isrcs, songs_missing_isrc
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.http import UpstreamError
-from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode, SpotifyParseError
+from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode
 from mysetlist_common.upstream.spotify_models import SpotifyTrack
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,14 @@ class IsrcBackfill:
             await self.activity.idle.wait()  # imports come first
             await asyncio.sleep(spacing)
             try:
-                learnt.append(await spotify.track(track_id))
-            except (UpstreamError, SpotifyParseError) as exc:
+                track = await spotify.track(track_id)
+            except UpstreamError as exc:
                 log.info("ISRC backfill of artist %s paused: %s", artist_id, exc)
                 break
             asked += 1
+            if track is None:  # a malformed answer: this track stays without ISRC, the others go on
+                continue
+            learnt.append(track)
             if len(learnt) >= BATCH:
                 await self._write(learnt)
                 learnt = []

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from mysetlist_common.classifier import Classification, classify
 from mysetlist_common.titles import dedupe_key_title, is_remaster, is_remix
-from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify_models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 WANTED_GROUPS = ("album", "single")  # never compilation or appears_on
 DURATION_TOLERANCE_MS = 2000
@@ -25,6 +25,7 @@ class Verdict(StrEnum):
     LIVE = "live"
     DUPLICATE = "duplicate"
     NOT_CREDITED = "not_credited"
+    MALFORMED = "malformed"  # Spotify's answer for the track could not be read: skipped
 
 
 @dataclass(frozen=True)
@@ -266,3 +267,28 @@ def plan_catalog(
     screened = screen(artist_spotify_id, tracks, live_release_titles, liveness)
     kept, decisions = dedupe(screened.candidates, mode, note)
     return CatalogPlan(kept, sorted(screened.decisions + decisions, key=lambda d: d.track_id))
+
+
+def with_malformed(
+    plan: CatalogPlan, malformed: Iterable[Malformed], releases: Iterable[SpotifyAlbum]
+) -> CatalogPlan:
+    """The plan plus a decision for each skipped track that had an id, so the user sees why it is missing.
+
+    Only tracks of a release listing count: a malformed full track (ISRC lookup) leaves its track decided
+    as usual, and an album has no decision row of its own.
+    """
+    album_names = {r.id: r.name for r in releases}
+    decided = {d.track_id for d in plan.decisions}
+    extra: dict[str, Decision] = {}
+    for m in malformed:
+        if m.kind != "track" or m.id is None or m.id in decided:
+            continue
+        reason = f"Spotify's answer for this track could not be read: {m.reason}"
+        album_id = m.album_id or ""
+        decision = Decision(
+            m.id, m.name or "", album_id, album_names.get(album_id, ""), Verdict.MALFORMED, reason
+        )
+        extra.setdefault(m.id, decision)
+    if not extra:
+        return plan
+    return CatalogPlan(plan.kept, sorted([*plan.decisions, *extra.values()], key=lambda d: d.track_id))

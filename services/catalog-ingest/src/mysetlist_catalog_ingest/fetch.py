@@ -17,7 +17,7 @@ from mysetlist_common.upstream.spotify import (
     BatchUnavailable,
     SpotifyClient,
 )
-from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack, parse_track
+from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 Progress = Callable[[int, int], Awaitable[None]]
 
@@ -40,17 +40,13 @@ async def _tracks_batched(spotify: SpotifyClient, albums: Sequence[SpotifyAlbum]
     rest: list[tuple[SpotifyAlbum, int]] = []
     for full, page in await spotify.several_albums([a.id for a in albums]):
         album = by_id.get(full.id, full)
-        out.extend(Candidate(t, album) for t in _page_tracks(page.items, album.id))
+        out.extend(Candidate(t, album) for t in spotify.page_tracks(page.items, album.id))
         if page.next and len(page.items) >= 50:
             rest.append((album, len(page.items)))
     more = await asyncio.gather(*(spotify.album_tracks(a.id, offset) for a, offset in rest))
     for (album, _), tracks in zip(rest, more, strict=True):
         out.extend(Candidate(t, album) for t in tracks)
     return out
-
-
-def _page_tracks(items: Sequence[dict], album_id: str) -> list[SpotifyTrack]:
-    return [parse_track(item, album_id) for item in items]
 
 
 async def _tracks_per_album(spotify: SpotifyClient, album: SpotifyAlbum) -> list[Candidate]:
@@ -126,7 +122,8 @@ async def full_tracks(spotify: SpotifyClient, ids: Sequence[str]) -> list[Spotif
         parts = await asyncio.gather(*(spotify.several_tracks(c) for c in chunked(ids, TRACKS_PER_CALL)))
         return [t for part in parts for t in part]
     except BatchUnavailable:
-        return list(await asyncio.gather(*(spotify.track(i) for i in ids)))
+        found = await asyncio.gather(*(spotify.track(i) for i in ids))
+        return [t for t in found if t is not None]  # a malformed one is recorded by the client
 
 
 class FullTracks:

@@ -19,6 +19,7 @@ from mysetlist_catalog_ingest.catalog import (
     screen,
     with_full_tracks,
     with_known_isrcs,
+    with_malformed,
 )
 from mysetlist_catalog_ingest.fetch import FullTracks, fetch_catalog, full_tracks
 from mysetlist_catalog_ingest.store import (
@@ -35,16 +36,12 @@ from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
-from mysetlist_common.upstream.spotify import (
-    SpotifyAlbum,
-    SpotifyClient,
-    SpotifyMode,
-    SpotifyParseError,
-)
+from mysetlist_common.upstream.spotify import SpotifyAlbum, SpotifyClient, SpotifyMode
 
 log = logging.getLogger(__name__)
 
 IDENTITY_POLL_S = 0.2
+MALFORMED_KINDS = ("track", "full_track", "album", "artist")
 
 
 @dataclass
@@ -133,10 +130,8 @@ class CatalogPhase:
         self.activity.enter()
         try:
             return await self.run(request, reporter)
-        except UpstreamError as exc:
+        except UpstreamError as exc:  # a malformed page included: nothing half-stored, a later try may pass
             raise PhaseError(str(exc), retryable=exc.retryable) from exc
-        except SpotifyParseError as exc:  # nothing stored: a later import may get a whole answer
-            raise PhaseError(f"Spotify sent an answer the import cannot use: {exc}", retryable=True) from exc
         finally:
             self.activity.leave()
 
@@ -210,6 +205,7 @@ class CatalogPhase:
         tracks = with_full_tracks(with_known_isrcs(fetched.tracks, known), full)
         note = "" if live.complete else live.note
         plan = plan_catalog(spotify_id, tracks, mode, live.titles, liveness, note=note)
+        plan = with_malformed(plan, spotify.malformed, fetched.releases)
 
         updates.send(len(plan.decisions), len(plan.decisions), f"storing {len(plan.kept)} studio songs")
         async with self.sessions.begin() as session:
@@ -236,6 +232,10 @@ class CatalogPhase:
             "musicbrainz_requests": musicbrainz.requests,
             "skipped": 0,
         }
+        # items of Spotify's answers that could not be read, skipped one by one (tracks, albums, ...)
+        counts |= {f"skipped_malformed_{kind}s": 0 for kind in MALFORMED_KINDS}
+        for m in spotify.malformed:
+            counts[f"skipped_malformed_{m.kind}s"] += 1
         message = (
             f"{len(plan.kept)} studio songs from {len(fetched.releases)} releases "
             f"({len(fetched.skipped)} live releases not fetched; {mode.value} mode); {live.note}"

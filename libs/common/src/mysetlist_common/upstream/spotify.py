@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict, shared_window_budget
 from mysetlist_common.upstream.spotify_models import (
+    Malformed,
     Page,
     SpotifyAlbum,
     SpotifyArtist,
@@ -31,14 +32,18 @@ from mysetlist_common.upstream.spotify_models import (
     parse_album_with_tracks,
     parse_artist,
     parse_audio_features,
+    parse_each,
     parse_page,
     parse_track,
 )
+
+T = TypeVar("T")
 
 __all__ = [
     "ALBUMS_PER_CALL",
     "TRACKS_PER_CALL",
     "BatchUnavailable",
+    "Malformed",
     "SpotifyAlbum",
     "SpotifyArtist",
     "SpotifyClient",
@@ -66,6 +71,20 @@ def _pages_ahead(total: Any, offset: int, limit: int) -> int:
 
 class BatchUnavailable(Exception):
     """A batch endpoint this app may not use (Development mode)."""
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise SpotifyParseError(f"the answer is a JSON {type(body).__name__}, not an object")
+    return body
+
+
+def _objects(body: Any, key: str) -> list[dict[str, Any]]:
+    """A batch answer's list; null entries (ids Spotify does not know) are left out."""
+    items = _object(body).get(key)
+    if not isinstance(items, list):
+        raise SpotifyParseError(f"{key!r} is not a list")
+    return [item for item in items if item is not None]
 
 
 @dataclass
@@ -121,9 +140,14 @@ class SpotifyAuth(httpx.Auth):
                         status=response.status_code,
                         retryable=response.status_code >= 500 or response.status_code == 429,
                     )
-                body = response.json()
-                token.value = body["access_token"]
-                ttl = float(body.get("expires_in") or 3600)
+                try:
+                    body = response.json()
+                    token.value = str(body["access_token"])
+                    ttl = float(body.get("expires_in") or 3600)
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                    raise UpstreamError(
+                        "spotify: the token answer holds no access token", upstream=UPSTREAM, retryable=True
+                    ) from exc
                 token.expires_at = time.monotonic() + max(ttl - TOKEN_MARGIN_S, ttl / 2)
             assert token.value is not None
             return token.value
@@ -178,6 +202,9 @@ class SpotifyClient:
             timeout_s=settings.http_timeout_s,
         )
 
+        # items skipped because they could not be parsed (this import's; the phase counts them)
+        self.malformed: list[Malformed] = []
+
     @property
     def mode(self) -> SpotifyMode | None:
         return self.state.mode
@@ -186,11 +213,31 @@ class SpotifyClient:
     def requests(self) -> int:
         return self.api.stats.requests
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = await self.api.get_json(path, params)
-        if not isinstance(body, dict):
-            raise SpotifyParseError(f"{path}: answer is not a JSON object")
-        return body
+    async def _get(
+        self,
+        path: str,
+        params: dict[str, Any] | None,
+        what: str,
+        parse: Callable[[Any], T],
+    ) -> T:
+        """An answer of the wrong shape as a whole is asked again, then fails as a MalformedAnswer."""
+        return await self.api.get_parsed(path, parse, what, params)
+
+    def _each(
+        self,
+        items: Iterable[Any],
+        parse: Callable[[dict[str, Any]], T],
+        kind: str,
+        album_id: str | None = None,
+    ) -> list[T]:
+        """Items that parse; the others are recorded in `malformed` and skipped."""
+        parsed, malformed = parse_each(items, parse, kind, album_id)
+        self.malformed.extend(malformed)
+        return parsed
+
+    def page_tracks(self, items: Iterable[Any], album_id: str) -> list[SpotifyTrack]:
+        """The tracks of a page of an album's tracks (simplified objects), malformed ones skipped."""
+        return self._each(items, lambda item: parse_track(item, album_id), "track", album_id)
 
     def _learn(self, mode: SpotifyMode) -> None:
         if self.state.mode is None:
@@ -199,9 +246,13 @@ class SpotifyClient:
     # ------------------------------------------------------------------------------------ artists
 
     async def search_artists(self, name: str) -> list[SpotifyArtist]:
-        body = await self._get("search", {"q": name, "type": "artist", "market": self.market, "limit": 10})
-        page = parse_page(body.get("artists") or {}, "artist search")
-        return [parse_artist(item) for item in page.items]
+        page = await self._get(
+            "search",
+            {"q": name, "type": "artist", "market": self.market, "limit": 10},
+            f"artist search for {name!r}",
+            lambda body: parse_page(_object(body).get("artists") or {}, "artist search"),
+        )
+        return self._each(page.items, parse_artist, "artist")
 
     async def _albums_page(self, artist_id: str, group: str, offset: int) -> tuple[Page, int, Any]:
         """One page of an artist's releases at the mode's limit: the page, the limit used, `total`."""
@@ -209,7 +260,12 @@ class SpotifyClient:
             limit = PAGE_LIMIT[self.state.mode or SpotifyMode.EXTENDED]
             params = {"include_groups": group, "market": self.market, "limit": limit, "offset": offset}
             try:
-                body = await self._get(f"artists/{artist_id}/albums", params)
+                page, total = await self._get(
+                    f"artists/{artist_id}/albums",
+                    params,
+                    f"releases page of artist {artist_id}",
+                    lambda body: (parse_page(_object(body), "releases page"), body.get("total")),
+                )
             except UpstreamError as exc:
                 if exc.status == 400 and limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
                     self.state.mode = SpotifyMode.DEVELOPMENT  # "Invalid limit": a Development app
@@ -217,7 +273,7 @@ class SpotifyClient:
                 raise
             if limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
                 self._learn(SpotifyMode.EXTENDED)
-            return parse_page(body, "artist albums"), limit, body.get("total")
+            return page, limit, total
 
     async def artist_albums(self, artist_id: str, group: str) -> AsyncIterator[list[SpotifyAlbum]]:
         """The artist's releases of one include_group, page by page (so callers can start on them).
@@ -229,7 +285,7 @@ class SpotifyClient:
         page, limit, total = await self._albums_page(artist_id, group, 0)
         offset = 0
         while True:
-            yield [parse_album(item, group) for item in page.items]
+            yield self._albums(page, group)
             if len(page.items) < limit:
                 return
             offset += limit
@@ -241,7 +297,7 @@ class SpotifyClient:
             try:
                 for task in tasks[:-1]:
                     page, limit, total = await task
-                    yield [parse_album(item, group) for item in page.items]
+                    yield self._albums(page, group)
                     if len(page.items) < limit:
                         return
                     offset += limit
@@ -250,32 +306,39 @@ class SpotifyClient:
                 for task in tasks:
                     task.cancel()
 
+    def _albums(self, page: Page, group: str) -> list[SpotifyAlbum]:
+        return self._each(page.items, lambda item: parse_album(item, group), "album")
+
     # ------------------------------------------------------------------------------ batch (Extended)
 
-    async def _batch(self, path: str, ids: Sequence[str]) -> dict[str, Any]:
+    async def _batch(self, path: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The answer's objects (`albums` or `tracks`), in the order asked."""
         if self.state.mode is SpotifyMode.DEVELOPMENT:
             raise BatchUnavailable(path)
         try:
-            body = await self._get(path, {"ids": ",".join(ids), "market": self.market})
+            items = await self._get(
+                path,
+                {"ids": ",".join(ids), "market": self.market},
+                f"batch of {len(ids)} {path}",
+                lambda body: _objects(body, path),
+            )
         except UpstreamError as exc:
             if exc.status in (403, 404):
                 self.state.mode = SpotifyMode.DEVELOPMENT
                 raise BatchUnavailable(path) from exc
             raise
         self._learn(SpotifyMode.EXTENDED)
-        return body
+        return items
 
     async def several_albums(self, ids: Sequence[str]) -> list[tuple[SpotifyAlbum, Page]]:
         """Up to 20 albums, each with its first 50 tracks embedded."""
         assert len(ids) <= ALBUMS_PER_CALL
-        body = await self._batch("albums", ids)
-        return [parse_album_with_tracks(a) for a in body.get("albums") or () if isinstance(a, dict)]
+        return self._each(await self._batch("albums", ids), parse_album_with_tracks, "album")
 
     async def several_tracks(self, ids: Sequence[str]) -> list[SpotifyTrack]:
         """Up to 50 full tracks: ISRC and popularity."""
         assert len(ids) <= TRACKS_PER_CALL
-        body = await self._batch("tracks", ids)
-        return [parse_track(t) for t in body.get("tracks") or () if isinstance(t, dict)]
+        return self._each(await self._batch("tracks", ids), parse_track, "full_track")
 
     # ------------------------------------------------------------------------------- both modes
 
@@ -283,18 +346,22 @@ class SpotifyClient:
         """Every track of an album from `offset` on (simplified: no ISRC, no popularity)."""
         tracks: list[SpotifyTrack] = []
         while True:
-            body = await self._get(
+            page = await self._get(
                 f"albums/{album_id}/tracks",
                 {"market": self.market, "limit": EMBEDDED_TRACKS, "offset": offset},
+                f"tracks page of album {album_id}",
+                lambda body: parse_page(_object(body), "tracks page"),
             )
-            page = parse_page(body, "album tracks")
-            tracks.extend(parse_track(item, album_id) for item in page.items)
+            tracks.extend(self.page_tracks(page.items, album_id))
             if len(page.items) < EMBEDDED_TRACKS:
                 return tracks
             offset += EMBEDDED_TRACKS
 
-    async def track(self, track_id: str) -> SpotifyTrack:
-        return parse_track(await self._get(f"tracks/{track_id}", {"market": self.market}))
+    async def track(self, track_id: str) -> SpotifyTrack | None:
+        """A full track (ISRC, popularity); None when its answer cannot be parsed (recorded)."""
+        body = await self._get(f"tracks/{track_id}", {"market": self.market}, f"track {track_id}", _object)
+        found = self._each([body], parse_track, "full_track")
+        return found[0] if found else None
 
     async def audio_features(self, ids: Sequence[str]) -> dict[str, float]:
         """Liveness per track id, or nothing when the app has no audio features (learnt once).
@@ -316,7 +383,7 @@ class SpotifyClient:
 
     async def _features(self, chunk: Sequence[str]) -> dict[str, float]:
         try:
-            body = await self._get("audio-features", {"ids": ",".join(chunk)})
+            body = await self._get("audio-features", {"ids": ",".join(chunk)}, "audio features", _object)
         except UpstreamError as exc:
             if exc.status in (403, 404):
                 self.state.audio_features = False

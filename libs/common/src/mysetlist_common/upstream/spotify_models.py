@@ -1,8 +1,11 @@
 """Spotify Web API answers parsed into small immutable records (Development mode omits some fields)."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class SpotifyMode(StrEnum):
@@ -46,7 +49,7 @@ class SpotifyTrack:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
+    items: list[Any]  # objects, unless the answer is broken (then the item's parse records it)
     next: str | None
     limit: int | None
 
@@ -62,7 +65,59 @@ def _req(obj: dict[str, Any], key: str, what: str) -> Any:
 
 
 def _artist_ids(obj: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(a["id"] for a in obj.get("artists") or () if a and a.get("id"))
+    artists = obj.get("artists")
+    if artists is None:
+        return ()
+    if not isinstance(artists, list):
+        raise SpotifyParseError("artists is not a list")
+    return tuple(a["id"] for a in artists if isinstance(a, dict) and isinstance(a.get("id"), str))
+
+
+def _int(obj: dict[str, Any], key: str, what: str, default: int | None = None) -> int:
+    value = obj.get(key) if default is not None else _req(obj, key, what)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpotifyParseError(f"{what} with a non-numeric {key!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """An item of an answer that could not be parsed: skipped, counted, and kept as a record."""
+
+    kind: str  # track | full_track | album | artist
+    id: str | None  # when the item had a usable id
+    name: str | None
+    album_id: str | None
+    reason: str
+
+
+def parse_each(
+    items: Iterable[Any],
+    parse: Callable[[dict[str, Any]], T],
+    kind: str,
+    album_id: str | None = None,
+) -> tuple[list[T], list[Malformed]]:
+    """Parse every item; one that does not parse is left out and described, never fails the rest."""
+    parsed: list[T] = []
+    malformed: list[Malformed] = []
+    for item in items:
+        try:
+            parsed.append(parse(item))
+        except SpotifyParseError as exc:
+            raw = item if isinstance(item, dict) else {}
+            item_id, name = raw.get("id"), raw.get("name")
+            malformed.append(
+                Malformed(
+                    kind,
+                    item_id if isinstance(item_id, str) and 0 < len(item_id) <= 64 else None,
+                    name if isinstance(name, str) else None,
+                    album_id,
+                    str(exc),
+                )
+            )
+    return parsed, malformed
 
 
 def parse_page(obj: dict[str, Any], what: str = "page") -> Page:
@@ -74,49 +129,60 @@ def parse_page(obj: dict[str, Any], what: str = "page") -> Page:
     if not isinstance(items, list):
         raise SpotifyParseError(f"{what} items is not a list")
     # Spotify sends null entries for unavailable items: skip them rather than fail.
-    return Page([i for i in items if isinstance(i, dict)], obj.get("next"), obj.get("limit"))
+    return Page([i for i in items if i is not None], obj.get("next"), obj.get("limit"))
+
+
+def _str(obj: dict[str, Any], key: str, what: str) -> str:
+    value = _req(obj, key, what)
+    if not isinstance(value, str) or not value:
+        raise SpotifyParseError(f"{what} with an empty or non-text {key!r}")
+    return value
 
 
 def parse_artist(obj: dict[str, Any]) -> SpotifyArtist:
-    return SpotifyArtist(id=_req(obj, "id", "artist"), name=_req(obj, "name", "artist"))
+    return SpotifyArtist(id=_str(obj, "id", "artist"), name=_str(obj, "name", "artist"))
 
 
 def parse_album(obj: dict[str, Any], group: str | None = None) -> SpotifyAlbum:
     return SpotifyAlbum(
-        id=_req(obj, "id", "album"),
-        name=_req(obj, "name", "album"),
+        id=_str(obj, "id", "album"),
+        name=_str(obj, "name", "album"),
         album_type=str(obj.get("album_type") or "album").lower(),
         album_group=group or obj.get("album_group"),
         release_date=str(obj.get("release_date") or ""),
-        total_tracks=obj.get("total_tracks"),
+        total_tracks=obj["total_tracks"] if isinstance(obj.get("total_tracks"), int) else None,
         artist_ids=_artist_ids(obj),
     )
 
 
 def parse_track(obj: dict[str, Any], album_id: str | None = None) -> SpotifyTrack:
     """A simplified (album tracks) or full (track, several tracks) track object."""
-    album = obj.get("album") or {}
-    album_id = album_id or album.get("id")
-    if not album_id:
+    if not isinstance(obj, dict):
+        raise SpotifyParseError("track is not an object")
+    album = obj.get("album")
+    album_id = album_id or (album.get("id") if isinstance(album, dict) else None)
+    if not isinstance(album_id, str) or not album_id:
         raise SpotifyParseError("track without album id")
-    isrc = (obj.get("external_ids") or {}).get("isrc") or None
+    external = obj.get("external_ids")
+    isrc = external.get("isrc") if isinstance(external, dict) else None
+    popularity = obj.get("popularity")
     return SpotifyTrack(
-        id=_req(obj, "id", "track"),
-        name=_req(obj, "name", "track"),
+        id=_str(obj, "id", "track"),
+        name=_str(obj, "name", "track"),
         album_id=album_id,
-        duration_ms=int(_req(obj, "duration_ms", "track")),
+        duration_ms=_int(obj, "duration_ms", "track"),
         artist_ids=_artist_ids(obj),
-        disc_number=int(obj.get("disc_number") or 1),
-        track_number=int(obj.get("track_number") or 0),
-        isrc=isrc.upper() if isinstance(isrc, str) else None,
-        popularity=obj.get("popularity"),
+        disc_number=_int(obj, "disc_number", "track", default=1) or 1,
+        track_number=_int(obj, "track_number", "track", default=0),
+        isrc=isrc.upper() if isinstance(isrc, str) and isrc else None,
+        popularity=popularity if isinstance(popularity, int) and not isinstance(popularity, bool) else None,
     )
 
 
 def parse_album_with_tracks(obj: dict[str, Any], group: str | None = None) -> tuple[SpotifyAlbum, Page]:
     """A full album (GET /albums/{id} or an entry of GET /albums?ids=) with its first tracks page."""
     album = parse_album(obj, group)
-    return album, parse_page(obj.get("tracks") or {}, "album tracks")
+    return album, parse_page(obj.get("tracks") or {}, f"tracks of album {album.id}")
 
 
 def parse_audio_features(obj: dict[str, Any]) -> dict[str, float]:
