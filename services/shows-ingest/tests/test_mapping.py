@@ -3,15 +3,15 @@
 import copy
 import json
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
+from mysetlist_common.testing import shared_dir
 from mysetlist_shows_ingest.mapping import map_events, normalise_status
 
-FIXTURE = Path("/work/shared/fixtures/upstream/ticketmaster/events_page_0.json")
+FIXTURE = shared_dir() / "fixtures" / "upstream" / "ticketmaster" / "events_page_0.json"
 ARTIST = uuid4()
 
 

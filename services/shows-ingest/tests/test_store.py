@@ -4,7 +4,6 @@ import copy
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -13,11 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.session import make_engine
+from mysetlist_common.testing import shared_dir
 from mysetlist_shows_ingest import store
 from mysetlist_shows_ingest.mapping import map_events
 
 pytestmark = pytest.mark.real
-FIXTURE = Path("/work/shared/fixtures/upstream/ticketmaster/events_page_0.json")
+FIXTURE = shared_dir() / "fixtures" / "upstream" / "ticketmaster" / "events_page_0.json"
 
 
 def _events(shift_days: int) -> list[dict[str, Any]]:

@@ -2,15 +2,24 @@
 
 import asyncio
 import json
+import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+REPOSITORY = Path(__file__).resolve().parents[4]
+
+
+def shared_dir() -> Path:
+    """The shared folder beside the repository (recorded upstream answers, docs); SHARED_DIR overrides."""
+    return Path(os.environ.get("SHARED_DIR", REPOSITORY.parent / "shared"))
 
 
 def free_port() -> int:

@@ -2,13 +2,13 @@
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
+from mysetlist_common.testing import shared_dir
 from mysetlist_common.upstream.http import MalformedAnswer, RateBudget, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
     TicketmasterClient,
@@ -21,7 +21,7 @@ from mysetlist_common.upstream.ticketmaster import (
     tm_datetime,
 )
 
-FIXTURES = Path("/work/shared/fixtures/upstream/ticketmaster")
+FIXTURES = shared_dir() / "fixtures" / "upstream" / "ticketmaster"
 
 
 def _load(name: str) -> Any:
