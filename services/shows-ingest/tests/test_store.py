@@ -161,3 +161,48 @@ async def test_a_shared_show_is_removed_only_when_no_artist_lists_it(sessions) -
             text("SELECT removed_at FROM show WHERE tm_event_id = :i"), {"i": events[0]["id"]}
         )
     assert removed_at is not None
+
+
+async def test_identity_never_replaces_a_known_value_with_a_missing_one(sessions) -> None:
+    from mysetlist_common.upstream.ticketmaster import Attraction
+
+    artist_id = await _artist(sessions, "K8vIdentityKeep")
+    full = Attraction.model_validate(
+        {
+            "id": "K8vIdentityKeep",
+            "name": "Sigur Rós",
+            "images": [
+                {"ratio": "4_3", "url": "https://img.example/wide-4-3.jpg", "width": 2048, "height": 1536},
+                {"ratio": "16_9", "url": "https://img.example/small.jpg", "width": 640, "height": 360},
+                {"ratio": "16_9", "url": "https://img.example/large.jpg", "width": 1920, "height": 1080},
+            ],
+            "externalLinks": {
+                "spotify": [{"url": "https://open.spotify.com/artist/6UUrUCIZtQeOf8tC0WuzRy"}],
+                "musicbrainz": [{"id": "f6f2326f-6b25-4170-b89d-e235b25508e8"}],
+            },
+        }
+    )
+    bare = Attraction.model_validate({"id": "K8vIdentityKeep", "name": "Sigur Rós"})
+    for attraction in (full, bare):  # the second answer lacks links and images
+        async with sessions.begin() as session:
+            await store.write_identity(session, artist_id, attraction)
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                text("SELECT name, slug, image_url, spotify_id, mbid FROM artist WHERE id = :id"),
+                {"id": artist_id},
+            )
+        ).one()
+        aliases = (
+            await session.scalars(
+                text("SELECT slug FROM artist_slug_alias WHERE artist_id = :id"), {"id": artist_id}
+            )
+        ).all()
+    assert tuple(row) == (
+        "Sigur Rós",
+        "sigur-ros",
+        "https://img.example/large.jpg",  # the widest 16:9
+        "6UUrUCIZtQeOf8tC0WuzRy",
+        "f6f2326f-6b25-4170-b89d-e235b25508e8",
+    )
+    assert "tm-k8videntitykeep" in aliases, "the shell slug keeps resolving"
