@@ -296,3 +296,28 @@ async def test_a_last_event_id_of_an_earlier_import_replays_the_current_one_from
     numbered = [e for e in events if e.id is not None]
     assert all(e.data["import_id"] == second["importId"] for e in numbered)
     assert [e.id for e in numbered] == list(range(1, expected_types() + 1))
+
+
+async def test_reconnecting_streams_never_start_work(stack_env: dict[str, str]) -> None:
+    """Lesson: the old SSE route started an import on every reconnect. Here streams only observe."""
+    from sqlalchemy import func, select
+
+    from mysetlist_common.db.schema import ImportRun, Outbox
+    from mysetlist_common.db.session import session_factory
+
+    async with spine(stack_env) as (gateway, (progress,), phases), httpx.AsyncClient() as client:
+        accepted = await kickoff(client, gateway, "K8vSpineObserve")
+        url = f"{progress}/api/artists/{accepted['artistId']}/stream"
+        await collect(client, url + "?lastEventId=0")
+        for headers in ({}, {"Last-Event-ID": "0"}, {"Last-Event-ID": "3"}, {"Last-Event-ID": "999"}):
+            await collect(client, url, headers=headers)
+        await asyncio.sleep(0.5)  # any import a reconnect had started would have been queued by now
+    async with session_factory()() as session:
+        runs = await session.scalar(
+            select(func.count()).where(ImportRun.artist_id == UUID(accepted["artistId"]))
+        )
+        queued = await session.scalar(
+            select(func.count()).where(Outbox.key == accepted["artistId"], Outbox.topic.like("%requested"))
+        )
+    assert runs == 1 and queued == 1
+    assert sorted(p.value for p, _ in phases.runs) == ["catalog", "shows"], "each phase ran once"
