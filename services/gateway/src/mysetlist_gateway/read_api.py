@@ -35,6 +35,7 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
+from mysetlist_common.status import Stage
 from mysetlist_gateway.kickoff import get_sessions
 
 router = APIRouter(tags=["artists"])
@@ -53,7 +54,7 @@ class ErrorBody(BaseModel):
 
 class ImportSummary(ApiModel):
     import_id: UUID
-    stage: Literal["pending", "running", "completed", "failed"]
+    stage: Stage
     progress: int
     message: str
     updated_at: datetime
