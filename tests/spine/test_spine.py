@@ -321,3 +321,35 @@ async def test_reconnecting_streams_never_start_work(stack_env: dict[str, str]) 
         )
     assert runs == 1 and queued == 1
     assert sorted(p.value for p, _ in phases.runs) == ["catalog", "shows"], "each phase ran once"
+
+
+async def test_a_malformed_import_request_is_dead_lettered_and_the_next_one_runs(
+    stack_env: dict[str, str],
+) -> None:
+    from aiokafka import AIOKafkaConsumer
+
+    from mysetlist_common.settings import get_settings
+    from mysetlist_common.topics import IMPORTS_REQUESTED, dead_letter, topic
+
+    publisher = make_broker("test-poison-request")
+    async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
+        await publisher.start()
+        try:
+            await publisher.publish(b'{"type": "ImportRequested"}', topic(IMPORTS_REQUESTED), key=b"poison")
+        finally:
+            await publisher.stop()
+        accepted = await kickoff(client, gateway, "K8vSpineAfterPoison")
+        events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
+    assert events[-1].data["payload"]["outcome"] == "completed"
+    consumer = AIOKafkaConsumer(
+        dead_letter(IMPORTS_REQUESTED),
+        bootstrap_servers=get_settings().kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id="dlq-requested-check",
+    )
+    await consumer.start()
+    try:
+        parked = [await asyncio.wait_for(consumer.getone(), 30) for _ in range(2)]  # one per phase consumer
+    finally:
+        await consumer.stop()
+    assert all(r.value == b'{"type": "ImportRequested"}' and "error" in dict(r.headers) for r in parked)

@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
@@ -28,9 +27,10 @@ from mysetlist_common.events import (
     PhaseStartedEvent,
 )
 from mysetlist_common.inbox import already_processed, mark_processed
-from mysetlist_common.kafka import CONSUMER_ACK_POLICY, redeliver_on_failure
-from mysetlist_common.metrics import DEAD_LETTERS, PHASE_DURATION
-from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
+from mysetlist_common.kafka import CONSUMER_ACK_POLICY, dead_letter_message, redeliver_on_failure
+from mysetlist_common.metrics import PHASE_DURATION
+from mysetlist_common.settings import get_settings
+from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 
 log = logging.getLogger(__name__)
 
@@ -102,36 +102,23 @@ class PhaseReporter:
 PhaseWork = Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
 
 
-def register_phase_consumer(
-    broker: KafkaBroker, phase: Phase, consumer: str, work: PhaseWork, *, concurrency: int = 8
-) -> None:
+def register_phase_consumer(broker: KafkaBroker, phase: Phase, consumer: str, work: PhaseWork) -> None:
     """Subscribe `work` to imports.requested in consumer group `consumer`."""
     sessions = session_factory()
-    source = topic(IMPORTS_REQUESTED)
 
     @broker.subscriber(
-        source,
+        topic(IMPORTS_REQUESTED),
         group_id=consumer,
         ack_policy=CONSUMER_ACK_POLICY,
         auto_offset_reset="earliest",
-        max_workers=concurrency,
+        max_workers=get_settings().kafka_partitions,  # one import per partition at a time
         max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
     )
-    async def handle(decoded: Any, message: KafkaMessage) -> None:
-        # FastStream hands JSON bodies over already decoded (a dict): validate the raw bytes instead.
-        body: bytes = message.body
-        try:
-            request = ImportRequestedEvent.model_validate_json(body)
+    async def handle(message: KafkaMessage) -> None:
+        try:  # the raw bytes: FastStream would hand a JSON body over already decoded
+            request = ImportRequestedEvent.model_validate_json(message.body)
         except ValidationError as exc:
-            # Can never succeed: park it with the reason, let the partition move on.
-            DEAD_LETTERS.labels(source).inc()
-            await broker.publish(
-                body,
-                dead_letter(IMPORTS_REQUESTED),
-                key=message.raw_message.key,  # type: ignore[union-attr]
-                headers={"error": str(exc)[:2000], "consumer": consumer},
-            )
-            log.warning("dead-lettered a malformed ImportRequested: %s", exc.errors()[:1])
+            await dead_letter_message(broker, IMPORTS_REQUESTED, message, exc)
             return
         async with redeliver_on_failure(f"{phase} phase of import {request.import_id}"):
             async with sessions() as session:

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from mysetlist_common.metrics import DEAD_LETTERS
 from mysetlist_common.settings import get_settings
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
 
@@ -54,6 +55,16 @@ async def ensure_topics() -> None:
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+async def dead_letter_message(
+    broker: KafkaBroker, name: str, message: KafkaMessage, error: Exception
+) -> None:
+    """Park a message that can never succeed on `<topic>.dlq` with the reason, so its partition moves on."""
+    DEAD_LETTERS.labels(topic(name)).inc()
+    key = getattr(message.raw_message, "key", None)
+    await broker.publish(message.body, dead_letter(name), key=key, headers={"error": str(error)[:2000]})
+    log.warning("dead-lettered a malformed message from %s: %s", topic(name), str(error)[:300])
 
 
 @contextlib.asynccontextmanager
