@@ -227,12 +227,7 @@ def stack_env(
     except pytest.skip.Exception:
         sim = None  # no simulator yet: tests that need it ask for simulator_url themselves
     if sim:
-        env |= {
-            "TICKETMASTER_BASE_URL": f"{sim}/discovery/v2",
-            "SPOTIFY_API_BASE_URL": f"{sim}/v1",
-            "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim}/api",
-            "MUSICBRAINZ_BASE_URL": f"{sim}/ws/2",
-        }
+        env |= stack.upstream_env(sim)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)

@@ -84,7 +84,7 @@ def main() -> dict[str, Any]:
         harness.simulator("shows-simulator.log") as sim_url,
     ):
         prefix = f"bench-{uuid.uuid4().hex[:8]}."
-        env = harness.environment(database_url, kafka, prefix) | harness.upstream_env(sim_url)
+        env = harness.environment(database_url, kafka, prefix) | harness.stack().upstream_env(sim_url)
         log = "shows-service.log"
         with harness.service("mysetlist_shows_ingest", "SHOWS_INGEST_PORT", env, log, ready="/readyz"):
             result = asyncio.run(measure(sim_url, env))

@@ -118,16 +118,6 @@ def environment(database_url: str, kafka: str, topic_prefix: str) -> dict[str, s
     }
 
 
-def upstream_env(sim_url: str) -> dict[str, str]:
-    """The base URLs that send every upstream client to the simulator at `sim_url`."""
-    return {
-        "TICKETMASTER_BASE_URL": f"{sim_url}/discovery/v2",
-        "SPOTIFY_API_BASE_URL": f"{sim_url}/v1",
-        "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim_url}/api",
-        "MUSICBRAINZ_BASE_URL": f"{sim_url}/ws/2",
-    }
-
-
 @contextmanager
 def simulator(log: str) -> Iterator[str]:
     """A simulator process at its defaults on a free port; yields its base URL."""

@@ -537,17 +537,25 @@ SERVICES = (
 )
 
 
+def upstream_env(sim_url: str) -> dict[str, str]:
+    """The base URLs that send every upstream client to the simulator at `sim_url`."""
+    return {
+        "TICKETMASTER_BASE_URL": f"{sim_url}/discovery/v2",
+        "SPOTIFY_API_BASE_URL": f"{sim_url}/v1",
+        "SPOTIFY_ACCOUNTS_BASE_URL": f"{sim_url}/api",
+        "MUSICBRAINZ_BASE_URL": f"{sim_url}/ws/2",
+    }
+
+
 def service_env() -> dict[str, str]:
     """The environment every service gets: the caller's, plus URLs that follow overridden ports."""
-    env = dict(os.environ)
-    sim = f"http://127.0.0.1:{SERVICES[0].port}"
-    env.setdefault("TICKETMASTER_BASE_URL", f"{sim}/discovery/v2")
-    env.setdefault("SPOTIFY_API_BASE_URL", f"{sim}/v1")
-    env.setdefault("SPOTIFY_ACCOUNTS_BASE_URL", f"{sim}/api")
-    env.setdefault("MUSICBRAINZ_BASE_URL", f"{sim}/ws/2")
-    env.setdefault("PROGRESS_BASE_URL", f"http://127.0.0.1:{os.environ.get('PROGRESS_PORT', '8001')}")
-    env.setdefault("SIM_PORT", str(SERVICES[0].port))
-    return env
+    simulator, progress = SERVICES[0], SERVICES[1]
+    return {
+        **upstream_env(f"http://127.0.0.1:{simulator.port}"),
+        "PROGRESS_BASE_URL": f"http://127.0.0.1:{progress.port}",
+        "SIM_PORT": str(simulator.port),
+        **os.environ,  # what the caller set wins
+    }
 
 
 def uv() -> list[str]:
