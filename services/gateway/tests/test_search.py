@@ -12,6 +12,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import Artist
+from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.ticketmaster import Attraction
+from mysetlist_gateway.search import SearchCache
 
 pytestmark = pytest.mark.real
 
@@ -130,3 +133,25 @@ async def test_upstream_failure_is_502_naming_the_cause(
             assert (await http.get("/api/search", params={"q": "waves"})).status_code == 502
     finally:
         get_settings.cache_clear()
+
+
+async def test_cache_keeps_answers_not_failures() -> None:
+    # The 502 test above cannot tell a cached failure from a fresh one (the upstream is down either way):
+    # here the second search must reach the loader again, and only its success is kept.
+    cache = SearchCache(ttl_s=60)
+    calls: list[str] = []
+    answer = [Attraction.model_validate({"id": "K8vZ9171ob7", "name": "Waves"})]
+
+    async def failing() -> list[Attraction]:
+        calls.append("fail")
+        raise UpstreamError("ticketmaster: transport error", upstream="ticketmaster")
+
+    async def working() -> list[Attraction]:
+        calls.append("ok")
+        return answer
+
+    with pytest.raises(UpstreamError):
+        await cache.get(("waves", 8), failing)
+    assert await cache.get(("waves", 8), working) is answer
+    assert await cache.get(("waves", 8), failing) is answer  # cached now: the loader is not called
+    assert calls == ["fail", "ok"]
