@@ -559,7 +559,8 @@ def service_env() -> dict[str, str]:
 
 
 def uv() -> list[str]:
-    return [shutil.which("uv") or "uv"] if shutil.which("uv") else [sys.executable, "-m", "uv"]
+    found = shutil.which("uv")
+    return [found] if found else [sys.executable, "-m", "uv"]
 
 
 def start_services(services: Sequence[Service], timeout: float = 90.0) -> dict[str, str]:
@@ -735,7 +736,7 @@ def status() -> int:
     """Print what runs; exit 1 when something the stack would start is down."""
     down_count = 0
 
-    def show(name: str, port: int, ours: bool, healthy: bool, url: str) -> None:
+    def show(name: str, ours: bool, healthy: bool, url: str) -> None:
         nonlocal down_count
         if healthy:
             state = "up" if ours else "up (not started by the stack)"
@@ -745,19 +746,18 @@ def status() -> int:
         line(name, url, state)
 
     kafka, pg = Kafka(), Postgres()
-    show("kafka", kafka.port, kafka.running(), port_open(kafka.port), kafka.bootstrap)
-    show("postgres", pg.port, pg.running(), port_open(pg.port), f"127.0.0.1:{pg.port}")
+    show("kafka", kafka.running(), port_open(kafka.port), kafka.bootstrap)
+    show("postgres", pg.running(), port_open(pg.port), f"127.0.0.1:{pg.port}")
     for svc in SERVICES:
         if not svc.exists():
             line(svc.name, "-", "not built yet")
             continue
         ok = http_ok(f"http://127.0.0.1:{svc.port}/healthz")
-        show(svc.name, svc.port, svc.daemon.pid() is not None, ok, f"http://127.0.0.1:{svc.port}")
+        show(svc.name, svc.daemon.pid() is not None, ok, f"http://127.0.0.1:{svc.port}")
     if prometheus_binary():
         port = prometheus_port()
         show(
             "prometheus",
-            port,
             prometheus_daemon().pid() is not None,
             port_open(port),
             f"http://127.0.0.1:{port}",
