@@ -7,6 +7,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from mysetlist_common.events import ALL_PHASES
+
 Stage = Literal["pending", "running", "completed", "failed"]
 
 
@@ -32,3 +34,11 @@ class ImportStatusDocument(BaseModel):
     updated_at: datetime
     last_event_id: int = Field(description="sequence of the last event this status includes")
     phases: dict[str, PhaseStatus] = Field(description="one entry per phase: shows, catalog")
+
+
+def pending_phases() -> dict[str, dict[str, object]]:
+    """Every phase of a new import before any event: the kickoff writes it, progress builds on it."""
+    return {
+        p.value: PhaseStatus(state="pending").model_dump(include={"state", "done", "total", "percent"})
+        for p in ALL_PHASES
+    }

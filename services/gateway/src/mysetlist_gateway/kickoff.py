@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ALL_PHASES, ImportRequested, ImportRequestedEvent
+from mysetlist_common.events import ImportRequested, ImportRequestedEvent
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.status import pending_phases
 from mysetlist_common.topics import IMPORTS_REQUESTED, topic
 
 router = APIRouter(tags=["imports"])
@@ -92,7 +93,7 @@ LEFT JOIN new_run n ON true
 LEFT JOIN import_run r ON r.artist_id = a.id AND r.state = 'running'
 """
 )
-PENDING_PHASES = json.dumps({p.value: {"state": "pending", "done": 0, "total": None} for p in ALL_PHASES})
+PENDING_PHASES = json.dumps(pending_phases())
 ATTEMPTS = 5
 
 

@@ -11,13 +11,10 @@ from mysetlist_common.events import (
     PhaseStartedEvent,
     ProgressEvent,
 )
+from mysetlist_common.status import pending_phases
 
 ENDED = ("completed", "failed")
 Phases = dict[str, dict[str, Any]]
-
-
-def initial_phases() -> Phases:
-    return {p.value: {"state": "pending", "done": 0, "total": None, "percent": 0.0} for p in ALL_PHASES}
 
 
 def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
@@ -25,7 +22,7 @@ def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
     if not isinstance(event, PhaseStartedEvent | PhaseProgressEvent | PhaseCompletedEvent | PhaseFailedEvent):
         return phases
     name = event.payload.phase.value
-    phase = dict(phases.get(name) or initial_phases()[name])
+    phase = dict(phases.get(name) or pending_phases()[name])
     if phase["state"] in ENDED:
         return phases
     at = event.occurred_at.isoformat()
