@@ -174,8 +174,6 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running upstream simulator process (`python -m mysetlist_simulator`), one per session."""
-    if importlib.util.find_spec("mysetlist_simulator.__main__") is None:
-        pytest.skip("the upstream simulator has no __main__ yet (tools/simulator)")
     port = stack.free_port()
     log = tmp_path_factory.mktemp("simulator") / "simulator.log"
     env = {**os.environ, "SIM_PORT": str(port)}
@@ -214,20 +212,15 @@ def _clear_caches() -> None:
 
 @pytest.fixture(scope="module")
 def stack_env(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, database_url: str, topic_prefix: str
+    kafka_bootstrap: str, database_url: str, topic_prefix: str, simulator_url: str
 ) -> Iterator[dict[str, str]]:
-    """Point the settings at this module's database, topics and (when it exists) the simulator."""
+    """Point the settings at this module's database, topics and the simulator."""
     env = {
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": topic_prefix,
+        **stack.upstream_env(simulator_url),
     }
-    try:
-        sim = request.getfixturevalue("simulator_url")
-    except pytest.skip.Exception:
-        sim = None  # no simulator yet: tests that need it ask for simulator_url themselves
-    if sim:
-        env |= stack.upstream_env(sim)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)

@@ -103,8 +103,6 @@ def test_image_build_step_installs_the_service(compose: dict[str, Any], name: st
     """Replays the Dockerfile's install step on exactly what it copies: the service's module must be there."""
     service = compose["services"][name]["build"]["args"]["SERVICE"]
     module = f"mysetlist_{service.replace('-', '_')}"
-    if not list(REPO.glob(f"*/*/src/{module}/__main__.py")):
-        pytest.skip(f"{module} has no __main__ yet")
     context = tmp_path / "context"
     for source in dockerfile_copies():
         src = REPO / source
