@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import bindparam
 
-from mysetlist_common.db.schema import Artist, Base, Show, ShowArtist, Venue
+from mysetlist_common.db.schema import Artist, Show, ShowArtist, Venue
+from mysetlist_common.db.upsert import unnest_upsert
 from mysetlist_common.slugs import assign_name_slug
 from mysetlist_common.upstream.ticketmaster import Attraction
 
@@ -27,29 +28,11 @@ SHOW_COLUMNS = (
 )  # fmt: skip
 
 
-def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
+def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[dict[str, list[Any]]]:
+    """The rows BATCH at a time, as one list per column."""
     for i in range(0, len(rows), BATCH):
-        yield rows[i : i + BATCH]
-
-
-def _upsert(model: type[Base], rows: Sequence[dict[str, Any]], key: str, columns: Sequence[str]) -> Any:
-    """INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT DO UPDATE only what differs.
-
-    One bind parameter per column keeps the statement small and fast to compile whatever the batch size.
-    """
-    table = model.__table__
-    names = list(rows[0])
-    arrays = [bindparam(f"col_{n}", [r[n] for r in rows], type_=ARRAY(table.c[n].type)) for n in names]
-    source = func.unnest(*arrays).table_valued(*names).render_derived(name="src")
-    stmt = insert(model).from_select(names, select(*(source.c[n] for n in names)))
-    changed = tuple_(*(table.c[c] for c in columns)).is_distinct_from(
-        tuple_(*(stmt.excluded[c] for c in columns))
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c[key]],
-        set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": func.now()},
-        where=changed,
-    ).returning(table.c.id)
+        batch = rows[i : i + BATCH]
+        yield {name: [r[name] for r in batch] for name in batch[0]}
 
 
 async def write_identity(session: AsyncSession, artist_id: UUID, attraction: Attraction) -> None:
@@ -76,7 +59,8 @@ async def upsert_venues(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     """Upsert by tm_venue_id; return every venue's database id and how many rows changed."""
     changed = 0
     for batch in _batches(rows):
-        changed += len((await session.execute(_upsert(Venue, batch, "tm_venue_id", VENUE_COLUMNS))).all())
+        upsert = unnest_upsert(Venue, batch, ["tm_venue_id"], VENUE_COLUMNS).returning(Venue.id)
+        changed += len((await session.execute(upsert)).all())
     ids: dict[str, UUID] = {}
     wanted = [r["tm_venue_id"] for r in rows]
     for i in range(0, len(wanted), 10 * BATCH):
@@ -100,7 +84,8 @@ async def upsert_shows(
     ]
     changed = 0
     for batch in _batches(ready):
-        changed += len((await session.execute(_upsert(Show, batch, "tm_event_id", SHOW_COLUMNS))).all())
+        upsert = unnest_upsert(Show, batch, ["tm_event_id"], SHOW_COLUMNS).returning(Show.id)
+        changed += len((await session.execute(upsert)).all())
     return changed
 
 
