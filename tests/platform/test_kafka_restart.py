@@ -7,8 +7,9 @@ restarted under other tests.
 import asyncio
 import importlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -21,7 +22,7 @@ GROUP = "platform-restart-group"
 
 
 @pytest.fixture(scope="module")
-def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     home: Path = tmp_path_factory.mktemp("kafka-restart")
     broker = stack.Kafka(home=home, port=stack.free_port(), controller_port=stack.free_port())
     assert broker.start() == "started"
@@ -91,12 +92,8 @@ async def _committed_offsets(bootstrap: str) -> dict[int, int]:
         await consumer.stop()
 
 
-@pytest.fixture
-async def bootstrap(own_broker: object) -> AsyncIterator[str]:
-    yield own_broker.bootstrap  # type: ignore[attr-defined]
-
-
-async def test_committed_offsets_and_messages_survive_restart(own_broker: object, bootstrap: str) -> None:
+async def test_committed_offsets_and_messages_survive_restart(own_broker: Any) -> None:
+    bootstrap = own_broker.bootstrap
     first = [f"first-{i}".encode() for i in range(16)]
     second = [f"second-{i}".encode() for i in range(8)]
 
@@ -108,9 +105,9 @@ async def test_committed_offsets_and_messages_survive_restart(own_broker: object
 
     await produce(bootstrap, second)  # written, not yet consumed by the group
 
-    await asyncio.to_thread(own_broker.stop)  # type: ignore[attr-defined]
-    assert not stack.port_open(own_broker.port)  # type: ignore[attr-defined]
-    assert await asyncio.to_thread(own_broker.start) == "started"  # type: ignore[attr-defined]
+    await asyncio.to_thread(own_broker.stop)
+    assert not stack.port_open(own_broker.port)
+    assert await asyncio.to_thread(own_broker.start) == "started"
 
     assert await committed_offsets(bootstrap, expected_partitions=len(before)) == before
     # the group resumes after its committed offsets: only the uncommitted messages come again
