@@ -54,7 +54,7 @@ def import_artist(
         artist_row = gateway.artist(started["artistId"])
         importing.summary(console, artist_row["name"], status)
         console.print(f"page: {gateway.url}/artists/{artist_row['slug']}")
-        if status.get("stage") != "completed":
+        if status.stage != "completed":
             raise typer.Exit(1)
 
 
@@ -73,10 +73,10 @@ def status(
             f"[bold]{found['name']}[/] ({found['slug']}): {counts['upcomingShows']} upcoming shows, "
             f"{counts['pastShows']} past shows, {counts['songs']} songs"
         )
-        console.print(phase_table(f"import {current['importId']}: {current['stage']}", current["phases"]))
-        if current.get("message"):
-            console.print(current["message"])
-        if current["stage"] == "failed":
+        console.print(phase_table(f"import {current.import_id}: {current.stage}", current.phases))
+        if current.message:
+            console.print(current.message)
+        if current.stage == "failed":
             raise typer.Exit(1)
 
 

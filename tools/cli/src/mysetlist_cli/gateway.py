@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
+
+from mysetlist_common.status import ImportStatusDocument
+from mysetlist_common.upstream.http import short_reason
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 RECONNECTS = 5
@@ -88,11 +92,12 @@ class Gateway:
                 return None
             raise
 
-    def status(self, artist_id: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/api/artists/{artist_id}/status"))
+    def status(self, artist_id: str) -> ImportStatusDocument:
+        return _status_document(self._call("GET", f"/api/artists/{artist_id}/status"))
 
     def stream(self, artist_id: str) -> Iterator[SseEvent]:
-        """The import's events until ImportFinished; a dropped connection resumes with Last-Event-ID."""
+        """The import's events until ImportFinished (a `status` event's data is an ImportStatusDocument);
+        a dropped connection resumes with Last-Event-ID."""
         last_id: int | None = None
         failures = 0
         while True:
@@ -108,6 +113,8 @@ class Gateway:
                         failures = 0
                         if event.id is not None:
                             last_id = event.id
+                        if event.event == "status":
+                            event.data = _status_document(event.data)
                         yield event
                         if event.event == "ImportFinished":
                             return
@@ -125,10 +132,17 @@ class Gateway:
                 raise CliError("the progress stream keeps ending before the import finished")
 
 
-def _settled(status: dict[str, Any], cursor: int | None) -> bool:
+def _status_document(data: Any) -> ImportStatusDocument:
+    try:
+        return ImportStatusDocument.model_validate(data)
+    except ValidationError as exc:
+        raise CliError(f"the gateway sent an import status the CLI cannot read: {short_reason(exc)}") from exc
+
+
+def _settled(status: ImportStatusDocument, cursor: int | None) -> bool:
     """A status that is terminal with nothing left to replay: the server closes right after it."""
-    finished = status.get("stage") in ("completed", "failed")
-    return finished and (cursor is None or cursor >= int(status.get("lastEventId", 0)))
+    finished = status.stage in ("completed", "failed")
+    return finished and (cursor is None or cursor >= status.last_event_id)
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:

@@ -7,6 +7,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from mysetlist_cli.gateway import Gateway, SseEvent
 from mysetlist_cli.render import PHASES, fmt_counts, phase_table
+from mysetlist_common.status import ImportStatusDocument
 
 
 class PhaseBars:
@@ -40,9 +41,9 @@ class PhaseBars:
             detail = phase.get("message") or state
         self.progress.update(task, completed=done, total=total, detail=detail)
 
-    def apply_status(self, status: dict[str, Any]) -> None:
-        for name, phase in status.get("phases", {}).items():
-            self.set(name, **phase)
+    def apply_status(self, status: ImportStatusDocument) -> None:
+        for name, phase in status.phases.items():
+            self.set(name, **phase.model_dump())
 
     def apply_event(self, event: SseEvent) -> dict[str, Any] | None:
         """Update the bars; return the ImportFinished payload when the import settled."""
@@ -65,7 +66,7 @@ class PhaseBars:
         return None
 
 
-def follow(gateway: Gateway, artist_id: str, console: Console) -> dict[str, Any]:
+def follow(gateway: Gateway, artist_id: str, console: Console) -> ImportStatusDocument:
     """Show live bars until the import settles; return the final status (from the status endpoint)."""
     progress = Progress(
         TextColumn("[bold]{task.description:<8}"),
@@ -100,11 +101,10 @@ def _line(event: SseEvent) -> str:
     return f"{phase}: started" if event.event == "PhaseStarted" else f"{phase}: {event.event}"
 
 
-def summary(console: Console, name: str, status: dict[str, Any]) -> None:
-    stage = status.get("stage")
-    console.print(phase_table(f"{name}: import {stage}", status.get("phases", {})))
-    if stage == "failed":
-        console.print(f"[red]import failed:[/] {status.get('message') or 'no reason given'}")
-        for name, phase in status.get("phases", {}).items():
-            if phase.get("state") == "failed":
-                console.print(f"  {name}: {phase.get('error') or 'no reason given'}", markup=False)
+def summary(console: Console, name: str, status: ImportStatusDocument) -> None:
+    console.print(phase_table(f"{name}: import {status.stage}", status.phases))
+    if status.stage == "failed":
+        console.print(f"[red]import failed:[/] {status.message or 'no reason given'}")
+        for phase_name, phase in status.phases.items():
+            if phase.state == "failed":
+                console.print(f"  {phase_name}: {phase.error or 'no reason given'}", markup=False)

@@ -4,7 +4,9 @@ from typing import Any
 
 from rich.table import Table
 
-PHASES = ("shows", "catalog")
+from mysetlist_common.events import ALL_PHASES as PHASES
+from mysetlist_common.status import PhaseStatus
+
 STAGE_STYLE = {"completed": "green", "failed": "red", "running": "cyan", "pending": "dim"}
 
 
@@ -18,26 +20,23 @@ def fmt_duration(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.1f} s"
 
 
-def phase_table(title: str, phases: dict[str, dict[str, Any]]) -> Table:
+def phase_table(title: str, phases: dict[str, PhaseStatus]) -> Table:
     table = Table(title=title, title_justify="left")
-    errors = any(p.get("error") for p in phases.values())
+    errors = any(p.error for p in phases.values())
     for column in ("phase", "state", "progress", "counts", "duration", *(["error"] if errors else [])):
         table.add_column(column, overflow="fold")
     for name in [*PHASES, *(p for p in phases if p not in PHASES)]:
         phase = phases.get(name)
         if phase is None:
             continue
-        state = phase.get("state", "pending")
-        total = phase.get("total")
-        done = phase.get("done", 0)
         cells = [
             name,
-            f"[{STAGE_STYLE.get(state, '')}]{state}[/]",
-            f"{done} of {total}" if total is not None else str(done),
-            fmt_counts(phase.get("counts"), sep="\n"),  # one figure per line reads best
-            fmt_duration(phase.get("duration")),
+            f"[{STAGE_STYLE.get(phase.state, '')}]{phase.state}[/]",
+            f"{phase.done} of {phase.total}" if phase.total is not None else str(phase.done),
+            fmt_counts(phase.counts, sep="\n"),  # one figure per line reads best
+            fmt_duration(phase.duration),
         ]
-        table.add_row(*cells, *([phase.get("error") or ""] if errors else []))
+        table.add_row(*cells, *([phase.error or ""] if errors else []))
     return table
 
 
