@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from mysetlist_cli import commands
 from mysetlist_cli.gateway import Gateway, parse_sse
 from mysetlist_cli.main import app
+from mysetlist_common.testing import free_port
 
 ARTIST_ID = "7de567d6-11b8-4363-b840-78e05ac6ea2d"
 IMPORT_ID = "49f28636-a9af-4374-b755-077d6be566fb"
@@ -243,12 +244,16 @@ def test_errors_are_one_line_and_non_zero(
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_unreachable_gateway_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
+def test_an_unreadable_status_is_one_clear_line(use: Callable[[FakeGateway], None]) -> None:
+    use(FakeGateway({"stage": "halfway"}, []))
+    result = runner.invoke(app, ["status", "the-waves"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: the gateway sent an import status the CLI cannot read: ")
+    assert len(result.output.strip().splitlines()) == 1
 
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+
+def test_unreachable_gateway_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()  # nobody listens there
     monkeypatch.setenv("MYSETLIST_URL", f"http://127.0.0.1:{port}")
     result = runner.invoke(app, ["search", "waves"])
     assert result.exit_code == 1
