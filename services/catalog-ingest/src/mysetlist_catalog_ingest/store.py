@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Integer, String, Text, TextClause, Uuid, bindparam, select, text
+from sqlalchemy import String, TextClause, Uuid, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_catalog_ingest.catalog import CatalogPlan
-from mysetlist_common.db.schema import Artist
+from mysetlist_common.db.schema import Artist, CatalogDecision, Song, TrackIsrc
+from mysetlist_common.db.upsert import unnest_upsert
 from mysetlist_common.titles import is_remix
 from mysetlist_common.upstream.spotify_models import SpotifyTrack
 
@@ -68,72 +69,25 @@ async def known_isrcs(session: AsyncSession, track_ids: Sequence[str]) -> dict[s
     return known
 
 
-_SAVE_TRACK_ISRCS = _sql(
-    """
-    INSERT INTO track_isrc (spotify_id, isrc, popularity)
-    SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:isrcs AS text[]), CAST(:popularity AS int[]))
-    ON CONFLICT (spotify_id) DO UPDATE SET isrc = excluded.isrc, popularity = excluded.popularity
-    WHERE (track_isrc.isrc, track_isrc.popularity) IS DISTINCT FROM (excluded.isrc, excluded.popularity)
-    """,
-    ids=String,
-    isrcs=String,
-    popularity=Integer,
-)
-
-
 async def save_track_isrcs(session: AsyncSession, tracks: Sequence[SpotifyTrack]) -> None:
     """Remember what single-track calls taught us, so no import asks twice."""
     unique = list({t.id: t for t in tracks}.values())
+    columns: dict[str, list[Any]] = {
+        "spotify_id": [t.id for t in unique],
+        "isrc": [t.isrc for t in unique],
+        "popularity": [t.popularity for t in unique],
+    }
     await session.execute(
-        _SAVE_TRACK_ISRCS,
-        {
-            "ids": [t.id for t in unique],
-            "isrcs": [t.isrc for t in unique],
-            "popularity": [t.popularity for t in unique],
-        },
+        unnest_upsert(TrackIsrc, columns, ["spotify_id"], ["isrc", "popularity"], touched=None)
     )
 
 
+SONG_COLUMNS = (
+    "isrc", "name", "album_id", "album_name", "album_type", "release_date", "duration_ms", "popularity",
+    "is_remix",
+)  # fmt: skip
 # Facts only Extended mode or the backfill knows (ISRC, popularity) are never erased by a Development import.
-_UPSERT_SONGS = _sql(
-    """
-    WITH new AS (
-        SELECT * FROM unnest(
-            CAST(:spotify_id AS text[]), CAST(:isrc AS text[]), CAST(:name AS text[]),
-            CAST(:album_id AS text[]), CAST(:album_name AS text[]), CAST(:album_type AS text[]),
-            CAST(:release_date AS text[]), CAST(:duration_ms AS int[]), CAST(:popularity AS int[]),
-            CAST(:is_remix AS boolean[]))
-            AS t(spotify_id, isrc, name, album_id, album_name, album_type,
-                 release_date, duration_ms, popularity, is_remix)
-    )
-    INSERT INTO song AS s (spotify_id, isrc, name, album_id, album_name, album_type,
-                           release_date, duration_ms, popularity, is_remix)
-    SELECT * FROM new
-    ON CONFLICT (spotify_id) DO UPDATE SET
-        isrc = coalesce(excluded.isrc, s.isrc), name = excluded.name, album_id = excluded.album_id,
-        album_name = excluded.album_name, album_type = excluded.album_type,
-        release_date = excluded.release_date, duration_ms = excluded.duration_ms,
-        popularity = coalesce(excluded.popularity, s.popularity), is_remix = excluded.is_remix,
-        updated_at = now()
-    WHERE (s.isrc, s.name, s.album_id, s.album_name, s.album_type, s.release_date, s.duration_ms,
-           s.popularity, s.is_remix)
-      IS DISTINCT FROM
-          (coalesce(excluded.isrc, s.isrc), excluded.name, excluded.album_id, excluded.album_name,
-           excluded.album_type, excluded.release_date, excluded.duration_ms,
-           coalesce(excluded.popularity, s.popularity), excluded.is_remix)
-    RETURNING 1
-    """,
-    spotify_id=String,
-    isrc=String,
-    name=Text,
-    album_id=String,
-    album_name=Text,
-    album_type=String,
-    release_date=String,
-    duration_ms=Integer,
-    popularity=Integer,
-    is_remix=Boolean,
-)
+SONG_KEEP_KNOWN = ("isrc", "popularity")
 
 # Links of songs no longer in the catalog go first, so the (artist, isrc) unique index never sees them.
 _REMOVE_LINKS = _sql(
@@ -171,32 +125,7 @@ _FORGET_DECISIONS = _sql(
     fetched=String,
 )
 
-# import_id says which import last changed a decision: an unchanged decision keeps its row untouched.
-_UPSERT_DECISIONS = _sql(
-    """
-    INSERT INTO catalog_decision AS d (artist_id, spotify_track_id, import_id, track_name, album_id,
-                                       album_name, decision, reason, duplicate_of)
-    SELECT CAST(:artist AS uuid), t.* FROM unnest(
-        CAST(:track_id AS text[]), CAST(:import_ids AS uuid[]), CAST(:track_name AS text[]),
-        CAST(:album_id AS text[]), CAST(:album_name AS text[]), CAST(:decision AS text[]),
-        CAST(:reason AS text[]), CAST(:duplicate_of AS text[])) AS t
-    ON CONFLICT (artist_id, spotify_track_id) DO UPDATE SET
-        import_id = excluded.import_id, track_name = excluded.track_name, album_id = excluded.album_id,
-        album_name = excluded.album_name, decision = excluded.decision, reason = excluded.reason,
-        duplicate_of = excluded.duplicate_of, decided_at = now()
-    WHERE (d.track_name, d.album_id, d.album_name, d.decision, d.reason, d.duplicate_of)
-      IS DISTINCT FROM (excluded.track_name, excluded.album_id, excluded.album_name, excluded.decision,
-                        excluded.reason, excluded.duplicate_of)
-    """,
-    track_id=String,
-    import_ids=Uuid,
-    track_name=Text,
-    album_id=String,
-    album_name=Text,
-    decision=String,
-    reason=Text,
-    duplicate_of=String,
-)
+DECISION_COLUMNS = ("track_name", "album_id", "album_name", "decision", "reason", "duplicate_of")
 
 
 async def persist(session: AsyncSession, artist_id: UUID, import_id: UUID, plan: CatalogPlan) -> StoreCounts:
@@ -205,22 +134,20 @@ async def persist(session: AsyncSession, artist_id: UUID, import_id: UUID, plan:
         text("SELECT pg_advisory_xact_lock(hashtext('catalog:' || :artist))"), {"artist": str(artist_id)}
     )
     kept = sorted(plan.kept, key=lambda c: c.id)  # a stable row order: concurrent writers never deadlock
-    written = await session.execute(
-        _UPSERT_SONGS,
-        {
-            "spotify_id": [c.id for c in kept],
-            "isrc": [c.track.isrc for c in kept],
-            "name": [c.track.name for c in kept],
-            "album_id": [c.album.id for c in kept],
-            "album_name": [c.album.name for c in kept],
-            "album_type": [c.album.album_type for c in kept],
-            "release_date": [c.album.release_date or None for c in kept],
-            "duration_ms": [c.track.duration_ms for c in kept],
-            "popularity": [c.track.popularity for c in kept],
-            "is_remix": [is_remix(c.track.name) for c in kept],
-        },
-    )
-    songs_written = len(written.all())
+    songs: dict[str, list[Any]] = {
+        "spotify_id": [c.id for c in kept],
+        "isrc": [c.track.isrc for c in kept],
+        "name": [c.track.name for c in kept],
+        "album_id": [c.album.id for c in kept],
+        "album_name": [c.album.name for c in kept],
+        "album_type": [c.album.album_type for c in kept],
+        "release_date": [c.album.release_date or None for c in kept],
+        "duration_ms": [c.track.duration_ms for c in kept],
+        "popularity": [c.track.popularity for c in kept],
+        "is_remix": [is_remix(c.track.name) for c in kept],
+    }
+    upsert = unnest_upsert(Song, songs, ["spotify_id"], SONG_COLUMNS, keep_known=SONG_KEEP_KNOWN)
+    songs_written = len((await session.execute(upsert.returning(Song.id))).all())
     keep = {"artist": artist_id, "keep": [c.id for c in kept]}
     removed = [row[0] for row in await session.execute(_REMOVE_LINKS, keep)]
     added = len((await session.execute(_ADD_LINKS, keep)).all())
@@ -231,19 +158,27 @@ async def persist(session: AsyncSession, artist_id: UUID, import_id: UUID, plan:
     await session.execute(
         _FORGET_DECISIONS, {"artist": artist_id, "fetched": [d.track_id for d in decisions]}
     )
+    rows: dict[str, list[Any]] = {
+        "artist_id": [artist_id] * len(decisions),
+        "spotify_track_id": [d.track_id for d in decisions],
+        "import_id": [import_id] * len(decisions),
+        "track_name": [d.track_name for d in decisions],
+        "album_id": [d.album_id for d in decisions],
+        "album_name": [d.album_name for d in decisions],
+        "decision": [d.verdict.value for d in decisions],
+        "reason": [d.reason for d in decisions],
+        "duplicate_of": [d.duplicate_of for d in decisions],
+    }
+    # import_id says which import last changed a decision: an unchanged decision keeps its row untouched
     await session.execute(
-        _UPSERT_DECISIONS,
-        {
-            "artist": artist_id,
-            "track_id": [d.track_id for d in decisions],
-            "import_ids": [import_id] * len(decisions),
-            "track_name": [d.track_name for d in decisions],
-            "album_id": [d.album_id for d in decisions],
-            "album_name": [d.album_name for d in decisions],
-            "decision": [d.verdict.value for d in decisions],
-            "reason": [d.reason for d in decisions],
-            "duplicate_of": [d.duplicate_of for d in decisions],
-        },
+        unnest_upsert(
+            CatalogDecision,
+            rows,
+            ["artist_id", "spotify_track_id"],
+            DECISION_COLUMNS,
+            also_set=["import_id"],
+            touched="decided_at",
+        )
     )
     await session.execute(
         text("UPDATE artist SET catalog_synced_at = now() WHERE id = :artist"), {"artist": artist_id}
