@@ -59,16 +59,22 @@ async def unpublished() -> int:
         return int(await session.scalar(select(func.count()).where(Outbox.published_at.is_(None))) or 0)
 
 
+@pytest.mark.parametrize("down_from_start", [False, True], ids=["kafka-stops", "kafka-down-at-start"])
 async def test_kickoffs_answer_while_kafka_is_down_and_publish_after(
-    outage_env: None, private_kafka: mysetlist_stack.Kafka
+    outage_env: None, private_kafka: mysetlist_stack.Kafka, down_from_start: bool
 ) -> None:
     from mysetlist_gateway.app import create_app
 
-    async with running_app(create_app()) as gateway, httpx.AsyncClient(timeout=10) as client:
+    if down_from_start:
         await asyncio.to_thread(private_kafka.stop)
+    async with running_app(create_app()) as gateway, httpx.AsyncClient(timeout=10) as client:
+        if not down_from_start:
+            await asyncio.to_thread(private_kafka.stop)
+        assert (await client.get(f"{gateway}/readyz")).status_code == 200, "kickoffs need only PostgreSQL"
+        run = "B" if down_from_start else "A"
         answers = await asyncio.gather(
             *(
-                client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": f"K8vOutage{i}"})
+                client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": f"K8vOutage{run}{i}"})
                 for i in range(KICKOFFS)
             )
         )
@@ -82,7 +88,7 @@ async def test_kickoffs_answer_while_kafka_is_down_and_publish_after(
             topic(IMPORTS_REQUESTED),
             bootstrap_servers=private_kafka.bootstrap,
             auto_offset_reset="earliest",
-            group_id="outage-check",
+            group_id=f"outage-check-{run}",
             metadata_max_age_ms=1000,
         )
         await consumer.start()
@@ -91,7 +97,8 @@ async def test_kickoffs_answer_while_kafka_is_down_and_publish_after(
             async with asyncio.timeout(120):
                 while {m["import_id"] for m in received} != import_ids:
                     batch = await consumer.getmany(timeout_ms=1000)
-                    received += [json.loads(r.value) for records in batch.values() for r in records]
+                    messages = [json.loads(r.value) for records in batch.values() for r in records]
+                    received += [m for m in messages if m["import_id"] in import_ids]
         finally:
             await consumer.stop()
         assert len(received) == KICKOFFS, "each published once"

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Outbox
 from mysetlist_common.events import ImportFinishedEvent, ImportRequestedEvent
-from mysetlist_common.kafka import start_when_reachable
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +32,17 @@ def enqueue(
 
 
 class OutboxRelay:
-    """Publishes outbox rows: `wake()` after a commit delivers at once; polling covers other replicas."""
+    """Publishes outbox rows: `wake()` after a commit delivers at once; polling covers other replicas.
+    The broker's lifecycle belongs to the service (`service_app`); until it is connected, batches wait."""
 
     def __init__(
-        self,
-        broker: KafkaBroker,
-        sessions: async_sessionmaker[AsyncSession],
-        poll_interval_s: float = 0.05,
-        *,
-        start_broker: bool = True,
+        self, broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], poll_interval_s: float = 0.05
     ) -> None:
         self.broker = broker
         self._sessions = sessions
         self._poll_interval_s = poll_interval_s
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.published = 0
-        self._start_broker = start_broker
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -64,8 +57,6 @@ class OutboxRelay:
                 await self._task
 
     async def _run(self) -> None:
-        if self._start_broker:
-            await start_when_reachable(self.broker)  # the gateway serves kickoffs while Kafka is down
         backoff = 0.5
         while True:
             try:
@@ -107,5 +98,4 @@ class OutboxRelay:
                     update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(published_at=func.now())
                 )
                 await session.execute(delete(Outbox).where(Outbox.published_at < func.now() - KEEP_PUBLISHED))
-            self.published += len(rows)
             return len(rows)

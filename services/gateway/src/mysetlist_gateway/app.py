@@ -14,22 +14,22 @@ from mysetlist_gateway import admin, kickoff, read_api, search, sse_proxy, web
 
 
 def create_app() -> FastAPI:
-    settings = get_settings()
-    # The relay owns the broker: it connects (and reconnects) in the background, so kickoffs never need Kafka.
-    relay = OutboxRelay(make_broker("gateway"), session_factory(), settings.outbox_poll_interval_s)
+    sessions = session_factory()
+    broker = make_broker("gateway")
+    relay = OutboxRelay(broker, sessions, get_settings().outbox_poll_interval_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sessions = session_factory()
+        app.state.sessions = sessions
         app.state.relay = relay
         relay.start()
         try:
             yield
         finally:
             await relay.stop()
-            await relay.broker.stop()
 
-    app = service_app("gateway", lifespan=lifespan, version="0.1.0")
+    # kickoffs only need PostgreSQL: the outbox holds them while Kafka is down, so Kafka is not readiness
+    app = service_app("gateway", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
     app.include_router(kickoff.router)
     app.include_router(admin.router)
     app.include_router(search.router)

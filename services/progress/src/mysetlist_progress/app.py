@@ -22,7 +22,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     sessions = session_factory()
     broker = make_broker("progress")
-    relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s, start_broker=False)
+    relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s)
     register_progress_consumer(broker, sessions, relay)
     notifier = Notifier(settings.database_url)
 
