@@ -1,19 +1,12 @@
 #!/usr/bin/env bash
 # `make demo` after `make up`: import the sample artists through the running stack with the CLI.
 # The samples are the simulator's sparse, mid and prolific artists (one each, with events and a Spotify
-# catalog), or the Ticketmaster attraction ids in DEMO_ARTISTS. Extend here as the CLI grows.
+# catalog), or the Ticketmaster attraction ids in DEMO_ARTISTS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 UV=$(command -v uv || echo "python3 -m uv")
 SIM="http://127.0.0.1:${SIMULATOR_PORT:-8100}"
 GATEWAY="http://127.0.0.1:${GATEWAY_PORT:-8000}"
-
-has_module() { $UV run --no-sync python -c "import importlib.util as u, sys; sys.exit(u.find_spec('$1') is None)" 2>/dev/null; }
-
-if ! has_module mysetlist_cli.__main__; then
-  echo "demo: the mysetlist CLI is not built yet: the stack is up (above), nothing to import."
-  exit 0
-fi
 
 if [ -z "${DEMO_ARTISTS:-}" ]; then
   # One artist per profile that has both shows and songs to import.
