@@ -22,9 +22,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+ImportReason = Literal["user", "resync", "replay"]
+
+
 class ImportRequested(_Model):
     tm_attraction_id: str
-    reason: Literal["user", "resync", "replay"] = "user"
+    reason: ImportReason = "user"
 
 
 class PhaseStarted(_Model):

@@ -1,4 +1,4 @@
-"""POST /api/artists/import: one transaction records the artist shell, the import and its ImportRequested."""
+"""POST /api/artists/import: one statement records the artist shell, the import and its ImportRequested."""
 
 import json
 import time
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ImportRequested, ImportRequestedEvent
+from mysetlist_common.events import ImportReason, ImportRequested, ImportRequestedEvent
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.status import pending_phases
@@ -101,7 +101,7 @@ async def kickoff(
     sessions: async_sessionmaker[AsyncSession],
     relay: OutboxRelay,
     tm_attraction_id: str,
-    reason: str = "user",
+    reason: ImportReason = "user",
 ) -> ImportAccepted:
     """Join the artist's running import, or open a new one whose ImportRequested the relay will publish."""
     import_id = uuid4()
