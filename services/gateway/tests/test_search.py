@@ -155,3 +155,24 @@ async def test_cache_keeps_answers_not_failures() -> None:
     assert await cache.get(("waves", 8), working) is answer
     assert await cache.get(("waves", 8), failing) is answer  # cached now: the loader is not called
     assert calls == ["fail", "ok"]
+
+
+async def test_a_caller_going_away_does_not_cancel_the_shared_search() -> None:
+    cache = SearchCache(ttl_s=60)
+    release = asyncio.Event()
+    calls = 0
+    answer = [Attraction.model_validate({"id": "K8vZ9171ob7", "name": "Waves"})]
+
+    async def slow() -> list[Attraction]:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return answer
+
+    first = asyncio.create_task(cache.get(("waves", 8), slow))
+    second = asyncio.create_task(cache.get(("waves", 8), slow))
+    await asyncio.sleep(0.01)
+    first.cancel()  # the browser that started the search closed its request
+    release.set()
+    assert await second is answer
+    assert first.cancelled() and calls == 1

@@ -6,10 +6,12 @@ share one upstream call. Upstream failures answer 502 with a message that names 
 """
 
 import asyncio
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,45 +32,38 @@ CACHE_MAX_ENTRIES = 1024
 MAX_QUERY = 100
 
 Search = Callable[[str, int], Awaitable[list[Attraction]]]
+Key = tuple[str, int]  # (casefolded query, limit)
 
 
 class SearchCache:
-    """A small TTL + LRU cache with single flight: concurrent misses of one key make one call."""
+    """A small TTL + LRU cache with single flight: an entry holds the search's task, so concurrent misses
+    of one key await one upstream call (and one caller going away does not cancel it for the others)."""
 
     def __init__(self, ttl_s: float, max_entries: int = CACHE_MAX_ENTRIES) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, int], tuple[float, list[Attraction]]] = OrderedDict()
-        self._inflight: dict[tuple[str, int], asyncio.Future[list[Attraction]]] = {}
+        # key -> (expiry, task); a search in flight expires never, until it settles
+        self._entries: OrderedDict[Key, tuple[float, asyncio.Future[list[Attraction]]]] = OrderedDict()
 
-    async def get(
-        self, key: tuple[str, int], load: Callable[[], Awaitable[list[Attraction]]]
-    ) -> list[Attraction]:
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            self._entries.move_to_end(key)
-            return hit[1]
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[list[Attraction]] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            value = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: nobody else may be waiting
-            raise
-        else:
-            future.set_result(value)
+    async def get(self, key: Key, load: Callable[[], Awaitable[list[Attraction]]]) -> list[Attraction]:
+        expires, task = self._entries.get(key, (0.0, None))
+        if task is None or expires <= time.monotonic():
+            task = asyncio.ensure_future(load())
+            task.add_done_callback(partial(self._settled, key))
+            self._entries[key] = (math.inf, task)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return await asyncio.shield(task)
+
+    def _settled(self, key: Key, task: asyncio.Future[list[Attraction]]) -> None:
+        if self._entries.get(key, (0.0, None))[1] is not task:
+            return  # evicted while in flight
+        if task.cancelled() or task.exception() is not None:
             # only successes are cached: an upstream hiccup must not stick for a minute
-            self._entries[key] = (time.monotonic() + self.ttl_s, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            return value
-        finally:
-            del self._inflight[key]
+            del self._entries[key]
+        else:
+            self._entries[key] = (time.monotonic() + self.ttl_s, task)
 
 
 @asynccontextmanager
