@@ -32,6 +32,6 @@ def register_progress_consumer(
             redeliver_on_failure(f"recording {event.type} {event.event_id}"),
             sessions.begin() as session,
         ):
-            recorded = await record(session, event)
-        if recorded is not None and recorded.settled is not None:
+            settled = await record(session, event)
+        if settled is not None:
             relay.wake()

@@ -1,7 +1,6 @@
 """Records progress events: gapless per-import sequence, import_run and import_status, settling the import."""
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -30,12 +29,6 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "progress"
 NOTIFY_CHANNEL = "progress_events"
-
-
-@dataclass
-class Recorded:
-    seq: int
-    settled: ImportFinishedEvent | None
 
 
 async def _append(session: AsyncSession, event: ProgressEvent) -> int | None:
@@ -105,9 +98,7 @@ async def _mark_setlists_ready(session: AsyncSession, artist_id: UUID) -> None:
     )
 
 
-async def _settle(
-    session: AsyncSession, run: Any, phases: Phases, error: str | None
-) -> tuple[ImportFinishedEvent, int]:
+async def _settle(session: AsyncSession, run: Any, phases: Phases, error: str | None) -> ImportFinishedEvent:
     outcome = "failed" if error else "completed"
     finished = ImportFinishedEvent(
         import_id=run.id,
@@ -125,11 +116,12 @@ async def _settle(
         await _mark_setlists_ready(session, run.artist_id)
     IMPORTS_FINISHED.labels(outcome).inc()
     await _save(session, run, phases, outcome, seq, state=outcome, finished_at=func.now(), error=error)
-    return finished, seq
+    return finished
 
 
-async def record(session: AsyncSession, event: ProgressEvent) -> Recorded | None:
-    """Record one delivered event; None when it was seen before or belongs to no known import."""
+async def record(session: AsyncSession, event: ProgressEvent) -> ImportFinishedEvent | None:
+    """Record one delivered event (once, whatever the redeliveries); the ImportFinished when it settled
+    the import, which the caller's outbox relay then publishes."""
     if not await mark_processed(session, CONSUMER, event.event_id):
         return None
     run = await _lock_run(session, event.import_id)
@@ -141,11 +133,11 @@ async def record(session: AsyncSession, event: ProgressEvent) -> Recorded | None
         return None
     phases = apply_event(run.phases or {}, event)
     if run.state == "running" and all_ended(phases):
-        finished, last = await _settle(session, run, phases, failure_summary(phases))
-        return Recorded(seq=last, settled=finished)
+        finished = await _settle(session, run, phases, failure_summary(phases))
+        return finished
     stage = run.state if run.state in ENDED else "running"
     await _save(session, run, phases, stage, seq)
-    return Recorded(seq=seq, settled=None)
+    return None
 
 
 async def fail_stalled(session: AsyncSession, stall_after_s: float) -> list[ImportFinishedEvent]:
@@ -178,6 +170,6 @@ async def fail_stalled(session: AsyncSession, stall_after_s: float) -> list[Impo
                 "percent": 100.0,
                 "error": f"stalled: no progress for {stall_after_s:.0f} s",
             }
-        finished, _ = await _settle(session, run, phases, failure_summary(phases))
+        finished = await _settle(session, run, phases, failure_summary(phases))
         settled.append(finished)
     return settled
