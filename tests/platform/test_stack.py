@@ -2,8 +2,11 @@
 stopped with every child, and a PostgreSQL cluster starts, keeps its data across a restart, and stops."""
 
 import importlib
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -38,13 +41,22 @@ def test_stop_takes_the_whole_process_group(tmp_path: Path) -> None:
     assert daemon.stop() is False  # stopping again is harmless
 
 
+@pytest.fixture
+def pg_home() -> Iterator[Path]:
+    """Outside pytest's temporary tree: every new pytest session (another engineer's, say) resets
+    /tmp/pytest-of-<user> to 0700, which shuts out the `postgres` user that runs the cluster as root."""
+    home = Path(tempfile.mkdtemp(prefix="mysetlist-pg-test-"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.mark.real
-async def test_postgres_cluster_survives_restart(tmp_path: Path) -> None:
+async def test_postgres_cluster_survives_restart(pg_home: Path) -> None:
     if stack.pg_bin_dir() is None:  # PG_BIN_DIR, else the installed server
         pytest.skip("no PostgreSQL server binaries")
     port = stack.free_port()
     url = f"postgresql+asyncpg://app:s3cret@127.0.0.1:{port}/appdb"
-    pg = stack.Postgres(home=tmp_path / "pg", url=url)
+    pg = stack.Postgres(home=pg_home / "pg", url=url)
     plain = url.replace("+asyncpg", "")
     try:
         assert pg.start() == "started"
