@@ -35,7 +35,7 @@ async def sse_latencies(client: Any, gateway: str, progress: str, env: dict[str,
     from aiokafka import AIOKafkaProducer
 
     from mysetlist_common.events import Phase, PhaseProgress, PhaseProgressEvent
-    from mysetlist_common.testing import read_sse
+    from mysetlist_common.sse import read_sse
 
     accepted = (
         await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": "BenchSse1"})

@@ -13,7 +13,8 @@ from mysetlist_common.db.schema import ProgressEventRow
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.events import Phase, PhaseProgress, PhaseProgressEvent
 from mysetlist_common.kafka import make_broker
-from mysetlist_common.testing import read_sse, running_app
+from mysetlist_common.sse import read_sse
+from mysetlist_common.testing import running_app
 from mysetlist_common.topics import IMPORTS_PROGRESS, dead_letter, topic
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]

@@ -11,7 +11,8 @@ import pytest
 from mysetlist_common.events import ImportRequestedEvent, Phase
 from mysetlist_common.ingest import PhaseReporter, PhaseResult, register_phase_consumer
 from mysetlist_common.kafka import ensure_topics, make_broker
-from mysetlist_common.testing import SseEvent, read_sse, running_app
+from mysetlist_common.sse import SseEvent, read_sse
+from mysetlist_common.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

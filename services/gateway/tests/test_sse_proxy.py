@@ -12,7 +12,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from mysetlist_common.testing import read_sse, running_app
+from mysetlist_common.sse import read_sse
+from mysetlist_common.testing import running_app
 
 pytestmark = pytest.mark.real
 

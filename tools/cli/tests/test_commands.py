@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mysetlist_cli import commands
-from mysetlist_cli.gateway import Gateway, parse_sse
+from mysetlist_cli.gateway import Gateway
 from mysetlist_cli.main import app
+from mysetlist_common.sse import parse_sse
 from mysetlist_common.testing import free_port
 
 ARTIST_ID = "7de567d6-11b8-4363-b840-78e05ac6ea2d"

@@ -1,16 +1,12 @@
 """Helpers for tests that run services for real: an app under uvicorn on a free port, an SSE reader."""
 
 import asyncio
-import json
 import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -45,29 +41,3 @@ async def running_app(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
-
-
-@dataclass
-class SseEvent:
-    event: str
-    data: Any
-    id: int | None
-
-
-async def read_sse(response: httpx.Response) -> AsyncIterator[SseEvent]:
-    """Parse a text/event-stream response into events (comments and retry hints skipped)."""
-    fields: dict[str, str] = {}
-    async for line in response.aiter_lines():
-        if line == "":
-            if "data" in fields:
-                event_id = fields.get("id")
-                yield SseEvent(
-                    fields.get("event", "message"),
-                    json.loads(fields["data"]),
-                    int(event_id) if event_id else None,
-                )
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            fields[name] = fields[name] + "\n" + value if name == "data" and name in fields else value

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import ProgressEventRow
 from mysetlist_common.metrics import SSE_CLIENTS, SSE_DELIVERY_LATENCY
+from mysetlist_common.sse import format_sse
 from mysetlist_progress.notifier import Notifier
 from mysetlist_progress.status import Sessions, require_status
 
@@ -28,16 +29,6 @@ router = APIRouter(tags=["progress"])
 RETRY_MS = 2000
 POLL_FALLBACK_S = 1.0  # covers a lost notification
 TERMINAL = "ImportFinished"
-
-
-def sse(data: str, event: str | None = None, id: int | None = None) -> str:
-    lines = []
-    if id is not None:
-        lines.append(f"id: {id}")
-    if event:
-        lines.append(f"event: {event}")
-    lines.extend(f"data: {line}" for line in data.splitlines() or [""])
-    return "\n".join(lines) + "\n\n"
 
 
 async def _events_after(sessions: async_sessionmaker[AsyncSession], import_id: UUID, after: int) -> list:
@@ -63,7 +54,7 @@ async def event_stream(
     with notifier.subscribe(artist_id) as wakeup:  # subscribe before reading: no event slips between
         status = await require_status(sessions, artist_id)
         yield f"retry: {RETRY_MS}\n\n"
-        yield sse(status.model_dump_json(), event="status")
+        yield format_sse(status.model_dump_json(), event="status")
         cursor = status.last_event_id if last_event_id is None else last_event_id
         if (
             cursor > status.last_event_id
@@ -76,7 +67,7 @@ async def event_stream(
         while True:
             wakeup.clear()
             for seq, kind, data, occurred_at in await _events_after(sessions, status.import_id, cursor):
-                yield sse(json.dumps(data), event=kind, id=seq)
+                yield format_sse(json.dumps(data), event=kind, id=seq)
                 if seq > recorded_before_connect:  # live delivery; replayed history would skew the SLO
                     SSE_DELIVERY_LATENCY.observe(max(0.0, (datetime.now(UTC) - occurred_at).total_seconds()))
                 cursor, last_write = seq, time.monotonic()

@@ -4,12 +4,12 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
+from mysetlist_common.sse import SseEvent, parse_sse
 from mysetlist_common.status import ImportStatusDocument
 from mysetlist_common.upstream.http import short_reason
 
@@ -28,13 +28,6 @@ class CliError(Exception):
         super().__init__(message)
         self.code = code
         self.status = status  # the HTTP status, when the gateway answered
-
-
-@dataclass
-class SseEvent:
-    event: str
-    data: Any
-    id: int | None
 
 
 def _detail(response: httpx.Response) -> str:
@@ -143,23 +136,6 @@ def _settled(status: ImportStatusDocument, cursor: int | None) -> bool:
     """A status that is terminal with nothing left to replay: the server closes right after it."""
     finished = status.stage in ("completed", "failed")
     return finished and (cursor is None or cursor >= status.last_event_id)
-
-
-def parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
-    fields: dict[str, list[str]] = {}
-    for line in lines:
-        if line == "":
-            if "data" in fields:
-                event_id = fields.get("id", [""])[-1]
-                yield SseEvent(
-                    fields.get("event", ["message"])[-1],
-                    json.loads("\n".join(fields["data"])),
-                    int(event_id) if event_id.isdigit() else None,
-                )
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            fields.setdefault(name, []).append(value.removeprefix(" "))
 
 
 # Ticketmaster attraction ids look like "K8vZ9171ob7": letters and digits with capitals, no spaces.

@@ -5,8 +5,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from mysetlist_cli.gateway import Gateway, SseEvent
+from mysetlist_cli.gateway import Gateway
 from mysetlist_cli.render import PHASES, fmt_counts, phase_table
+from mysetlist_common.sse import SseEvent
 from mysetlist_common.status import ImportStatusDocument
 
 
