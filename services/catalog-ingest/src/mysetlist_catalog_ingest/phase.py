@@ -118,13 +118,13 @@ class CatalogPhase:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         http: httpx.AsyncClient,
-        on_stored: Callable[[UUID, str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.http = http
-        self.on_stored = on_stored
         self.activity = Activity()
+        # told (artist, mode) after each stored catalog; set by the app, whose backfill needs `activity`
+        self.on_stored: Callable[[UUID, str], None] | None = None
 
     async def __call__(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         self.activity.enter()
