@@ -22,6 +22,13 @@ async def database_ready() -> None:
         await conn.execute(text("SELECT 1"))
 
 
+async def stop_broker(broker: KafkaBroker, connecting: asyncio.Task[None]) -> None:
+    connecting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await connecting
+    await broker.stop()
+
+
 def service_app(
     name: str,
     broker: KafkaBroker | None = None,
@@ -39,21 +46,16 @@ def service_app(
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         nonlocal connecting
-        if broker is not None:
-            connecting = asyncio.create_task(start_when_reachable(broker), name=f"{name}-kafka")
-        try:
-            if lifespan is None:
-                yield
-            else:
-                async with lifespan(app):
-                    yield
-        finally:
-            if broker is not None and connecting is not None:
-                connecting.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await connecting
-                await broker.stop()
-            await get_engine().dispose()
+        # Undone in reverse: the broker stops first (in-flight handlers finish), then what the handlers use
+        # (HTTP clients, the relay) closes, then the database pool.
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(lambda: get_engine().dispose())
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan(app))
+            if broker is not None:
+                connecting = asyncio.create_task(start_when_reachable(broker), name=f"{name}-kafka")
+                stack.push_async_callback(stop_broker, broker, connecting)
+            yield
 
     async def kafka_ready() -> None:
         if broker is None or not kafka_in_readiness:

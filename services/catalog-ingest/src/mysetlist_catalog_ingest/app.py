@@ -37,7 +37,8 @@ def create_app() -> FastAPI:
         backfill.start()
         try:
             yield
-        finally:
+        finally:  # the broker has stopped by now: no phase uses the client any more
             await backfill.stop()
+            await http.aclose()
 
     return service_app(CONSUMER, broker, lifespan=lifespan, version="0.1.0")
