@@ -27,14 +27,12 @@ from mysetlist_common.events import (
     PhaseStartedEvent,
 )
 from mysetlist_common.inbox import already_processed, mark_processed
-from mysetlist_common.kafka import CONSUMER_ACK_POLICY, dead_letter_message, redeliver_on_failure
+from mysetlist_common.kafka import consumer, dead_letter_message, redeliver_on_failure
 from mysetlist_common.metrics import PHASE_DURATION
-from mysetlist_common.settings import get_settings
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 
 log = logging.getLogger(__name__)
 
-# A phase may run longer than aiokafka's default 5 min poll interval (quota waits): never trigger a rebalance.
 MAX_POLL_INTERVAL_MS = 20 * 60 * 1000
 
 
@@ -102,18 +100,12 @@ class PhaseReporter:
 PhaseWork = Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
 
 
-def register_phase_consumer(broker: KafkaBroker, phase: Phase, consumer: str, work: PhaseWork) -> None:
-    """Subscribe `work` to imports.requested in consumer group `consumer`."""
+def register_phase_consumer(broker: KafkaBroker, phase: Phase, consumer_group: str, work: PhaseWork) -> None:
+    """Subscribe `work` to imports.requested in its own consumer group."""
     sessions = session_factory()
 
-    @broker.subscriber(
-        topic(IMPORTS_REQUESTED),
-        group_id=consumer,
-        ack_policy=CONSUMER_ACK_POLICY,
-        auto_offset_reset="earliest",
-        max_workers=get_settings().kafka_partitions,  # one import per partition at a time
-        max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
-    )
+    # a phase may outlast aiokafka's 5 min poll interval (quota waits): that must not cause a rebalance
+    @consumer(broker, IMPORTS_REQUESTED, consumer_group, max_poll_interval_ms=MAX_POLL_INTERVAL_MS)
     async def handle(message: KafkaMessage) -> None:
         try:  # the raw bytes: FastStream would hand a JSON body over already decoded
             request = ImportRequestedEvent.model_validate_json(message.body)
@@ -122,7 +114,7 @@ def register_phase_consumer(broker: KafkaBroker, phase: Phase, consumer: str, wo
             return
         async with redeliver_on_failure(f"{phase} phase of import {request.import_id}"):
             async with sessions() as session:
-                if await already_processed(session, consumer, request.event_id):
+                if await already_processed(session, consumer_group, request.event_id):
                     return
             reporter = PhaseReporter(broker, request, phase)
             await reporter.started()
@@ -139,4 +131,4 @@ def register_phase_consumer(broker: KafkaBroker, phase: Phase, consumer: str, wo
             else:
                 await reporter.completed(result)
             async with sessions.begin() as session:
-                await mark_processed(session, consumer, request.event_id)
+                await mark_processed(session, consumer_group, request.event_id)

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -55,6 +56,19 @@ async def ensure_topics() -> None:
                 await admin.create_topics(missing)
     finally:
         await admin.close()
+
+
+def consumer(broker: KafkaBroker, name: str, group_id: str, **options: Any) -> Any:
+    """The subscriber decorator with the delivery rules every consumer shares: its own group, at-least-once
+    (CONSUMER_ACK_POLICY), from the earliest offset for a new group, one worker per partition."""
+    return broker.subscriber(
+        topic(name),
+        group_id=group_id,
+        ack_policy=CONSUMER_ACK_POLICY,
+        auto_offset_reset="earliest",
+        max_workers=get_settings().kafka_partitions,
+        **options,
+    )
 
 
 async def dead_letter_message(

@@ -5,23 +5,16 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.events import progress_event_adapter
-from mysetlist_common.kafka import CONSUMER_ACK_POLICY, dead_letter_message, redeliver_on_failure
+from mysetlist_common.kafka import consumer, dead_letter_message, redeliver_on_failure
 from mysetlist_common.outbox import OutboxRelay
-from mysetlist_common.settings import get_settings
-from mysetlist_common.topics import IMPORTS_PROGRESS, topic
+from mysetlist_common.topics import IMPORTS_PROGRESS
 from mysetlist_progress.recorder import CONSUMER, record
 
 
 def register_progress_consumer(
     broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], relay: OutboxRelay
 ) -> None:
-    @broker.subscriber(
-        topic(IMPORTS_PROGRESS),
-        group_id=CONSUMER,
-        ack_policy=CONSUMER_ACK_POLICY,
-        auto_offset_reset="earliest",
-        max_workers=get_settings().kafka_partitions,
-    )
+    @consumer(broker, IMPORTS_PROGRESS, CONSUMER)
     async def on_progress(message: KafkaMessage) -> None:
         try:  # the raw bytes: FastStream would hand a JSON body over already decoded
             event = progress_event_adapter.validate_json(message.body)
