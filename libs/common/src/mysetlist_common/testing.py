@@ -13,6 +13,9 @@ from fastapi import FastAPI
 REPOSITORY = Path(__file__).resolve().parents[4]
 
 
+NO_SHARED_DIR = "the shared folder (recorded upstream answers) is not beside the repository: set SHARED_DIR"
+
+
 def shared_dir() -> Path:
     """The shared folder beside the repository (recorded upstream answers, docs); SHARED_DIR overrides."""
     return Path(os.environ.get("SHARED_DIR", REPOSITORY.parent / "shared"))
