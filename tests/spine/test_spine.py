@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from mysetlist_common.events import ImportRequestedEvent, Phase
-from mysetlist_common.ingest import PhaseReporter, PhaseResult, register_phase_consumer
+from mysetlist_common.ingest import register_phase_consumer
 from mysetlist_common.kafka import ensure_topics, make_broker
+from mysetlist_common.reporting import PhaseReporter, PhaseResult
 from mysetlist_common.sse import SseEvent, read_sse
 from mysetlist_common.testing import running_app
 
@@ -36,7 +37,7 @@ class StandInPhases:
                 if step == 1:
                     await self.gate.wait()
             if phase is Phase.CATALOG and self.fail_catalog_with:
-                from mysetlist_common.ingest import PhaseError
+                from mysetlist_common.reporting import PhaseError
 
                 raise PhaseError(self.fail_catalog_with)
             return PhaseResult(counts={"items": PHASE_STEPS})
@@ -53,8 +54,10 @@ async def spine(
 
     phases = StandInPhases()
     workers = make_broker("stand-in-phases")
-    register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", phases.work(Phase.SHOWS))
-    register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", phases.work(Phase.CATALOG))
+    runners = [
+        register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", phases.work(Phase.SHOWS)),
+        register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", phases.work(Phase.CATALOG)),
+    ]
     async with AsyncExitStack() as stack:
         gateway = await stack.enter_async_context(running_app(gateway_app()))
         progress = [
@@ -63,6 +66,9 @@ async def spine(
         await ensure_topics()
         await workers.start()
         stack.push_async_callback(workers.stop)
+        for runner in runners:
+            runner.start()
+            stack.push_async_callback(runner.stop)
         yield gateway, progress, phases
 
 

@@ -29,8 +29,8 @@ from mysetlist_common.events import (
     PhaseFailedEvent,
     progress_event_adapter,
 )
-from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.kafka import make_broker
+from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.testing import running_app
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 from mysetlist_common.upstream.musicbrainz import forget_cached

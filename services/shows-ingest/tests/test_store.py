@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.session import make_engine
+from mysetlist_common.identity import write_identity
 from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_shows_ingest import store
 from mysetlist_shows_ingest.mapping import map_events
@@ -184,7 +185,7 @@ async def test_identity_never_replaces_a_known_value_with_a_missing_one(sessions
     bare = Attraction.model_validate({"id": "K8vIdentityKeep", "name": "Sigur Rós"})
     for attraction in (full, bare):  # the second answer lacks links and images
         async with sessions.begin() as session:
-            await store.write_identity(session, artist_id, attraction)
+            await write_identity(session, artist_id, attraction)
     async with sessions() as session:
         row = (
             await session.execute(

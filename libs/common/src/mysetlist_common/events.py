@@ -56,6 +56,15 @@ class PhaseFailed(_Model):
     duration_s: float | None = None
 
 
+class PhaseWaiting(_Model):
+    """The phase is parked until `resume_at`: an upstream's rate limit or quota, not a failure."""
+
+    phase: Phase
+    waiting_for: Literal["spotify", "ticketmaster", "musicbrainz"]
+    resume_at: datetime
+    reason: str = ""
+
+
 class PhaseOutcome(_Model):
     state: Literal["completed", "failed"]
     error: str | None = None
@@ -106,6 +115,11 @@ class PhaseCompletedEvent(_Envelope):
     payload: PhaseCompleted
 
 
+class PhaseWaitingEvent(_Envelope):
+    type: Literal["PhaseWaiting"] = "PhaseWaiting"
+    payload: PhaseWaiting
+
+
 class PhaseFailedEvent(_Envelope):
     type: Literal["PhaseFailed"] = "PhaseFailed"
     payload: PhaseFailed
@@ -116,6 +130,8 @@ class ImportFinishedEvent(_Envelope):
     payload: ImportFinished
 
 
-PhaseEvent = PhaseStartedEvent | PhaseProgressEvent | PhaseCompletedEvent | PhaseFailedEvent
+PhaseEvent = (
+    PhaseStartedEvent | PhaseProgressEvent | PhaseWaitingEvent | PhaseCompletedEvent | PhaseFailedEvent
+)
 ProgressEvent = Annotated[PhaseEvent | ImportFinishedEvent, Field(discriminator="type")]
 progress_event_adapter: TypeAdapter[ProgressEvent] = TypeAdapter(ProgressEvent)

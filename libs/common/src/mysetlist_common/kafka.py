@@ -58,15 +58,18 @@ async def ensure_topics() -> None:
         await admin.close()
 
 
-def consumer(broker: KafkaBroker, name: str, group_id: str, **options: Any) -> Any:
+def consumer(
+    broker: KafkaBroker, name: str, group_id: str, max_workers: int | None = None, **options: Any
+) -> Any:
     """The subscriber decorator with the delivery rules every consumer shares: its own group, at-least-once
-    (CONSUMER_ACK_POLICY), from the earliest offset for a new group, one worker per partition."""
+    (CONSUMER_ACK_POLICY), from the earliest offset for a new group, by default one worker (and group
+    member) per partition."""
     return broker.subscriber(
         topic(name),
         group_id=group_id,
         ack_policy=CONSUMER_ACK_POLICY,
         auto_offset_reset="earliest",
-        max_workers=get_settings().kafka_partitions,
+        max_workers=max_workers or get_settings().kafka_partitions,
         **options,
     )
 

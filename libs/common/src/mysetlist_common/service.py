@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI, Response
@@ -15,6 +16,14 @@ from mysetlist_common.db.session import get_engine
 from mysetlist_common.kafka import start_when_reachable
 
 ReadyCheck = Callable[[], Awaitable[None]]
+
+
+class Worker(Protocol):
+    """A background loop that lives as long as the service (the phase runner)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 async def database_ready() -> None:
@@ -36,18 +45,19 @@ def service_app(
     ready_checks: Sequence[ReadyCheck] = (database_ready,),
     kafka_in_readiness: bool = True,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    workers: Sequence[Worker] = (),
     **fastapi_kwargs: object,
 ) -> FastAPI:
     """A FastAPI app serving /healthz, /readyz, /metrics. The broker connects in the background (retrying
-    while Kafka is down) and stops with the process. `kafka_in_readiness=False` for services whose HTTP side
-    needs only PostgreSQL."""
+    while Kafka is down) and stops with the process; `workers` start with it and stop first.
+    `kafka_in_readiness=False` for services whose HTTP side needs only PostgreSQL."""
     connecting: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
         nonlocal connecting
-        # Undone in reverse: the broker stops first (in-flight handlers finish), then what the handlers use
-        # (HTTP clients, the relay) closes, then the database pool.
+        # Undone in reverse: the workers stop first (running phases are handed back), then the broker
+        # (in-flight handlers finish), then what they use (HTTP clients, the relay), then the database pool.
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(lambda: get_engine().dispose())
             if lifespan is not None:
@@ -55,6 +65,9 @@ def service_app(
             if broker is not None:
                 connecting = asyncio.create_task(start_when_reachable(broker), name=f"{name}-kafka")
                 stack.push_async_callback(stop_broker, broker, connecting)
+            for worker in workers:
+                worker.start()
+                stack.push_async_callback(worker.stop)
             yield
 
     async def kafka_ready() -> None:

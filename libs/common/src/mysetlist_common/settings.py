@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     # low-priority ISRC backfill after a Development-mode import (single-track calls per second; 0 = off)
     catalog_isrc_backfill_per_s: float = 2.0
 
+    # Phases run as durable jobs (mysetlist_common.phase_jobs), claimed by any replica.
+    phase_workers: int = Field(default=16, description="phases one ingest process runs at once")
+    phase_lease_s: float = Field(
+        default=15.0, description="how soon another replica takes over the phase of a crashed worker"
+    )
+    phase_wait_cap_s: float = Field(
+        default=60.0,
+        description="longest a phase waits for upstream budgets in all before it parks (`waiting`)",
+    )
+    phase_max_failures: int = Field(
+        default=4, description="retryable errors (upstream outages, crashes) a phase survives"
+    )
+
     http_timeout_s: float = 10.0
     http_max_retries: int = 6
 

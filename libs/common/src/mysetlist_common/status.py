@@ -10,11 +10,13 @@ from pydantic.alias_generators import to_camel
 from mysetlist_common.events import ALL_PHASES
 
 Stage = Literal["pending", "running", "completed", "failed"]
+# A phase may also be waiting: parked on an upstream's rate limit or quota (the import stays running).
+PhaseState = Literal["pending", "running", "waiting", "completed", "failed"]
 
 
 class PhaseStatus(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-    state: Stage
+    state: PhaseState
     done: int = 0
     total: int | None = None
     percent: float = 0.0
@@ -22,6 +24,10 @@ class PhaseStatus(BaseModel):
     message: str = ""
     counts: dict[str, int] = Field(default_factory=dict)
     error: str | None = None
+    waiting_for: Literal["spotify", "ticketmaster", "musicbrainz"] | None = Field(
+        default=None, description="while waiting: the upstream whose rate limit or quota it waits for"
+    )
+    resume_at: datetime | None = Field(default=None, description="while waiting: when it resumes (UTC)")
 
 
 class ImportStatusDocument(BaseModel):

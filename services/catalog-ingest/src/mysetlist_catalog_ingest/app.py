@@ -28,7 +28,7 @@ def create_app() -> FastAPI:
     phase = CatalogPhase(settings, sessions, http)
     backfill = IsrcBackfill(settings, sessions, http, phase.activity)
     phase.on_stored = backfill.schedule
-    register_phase_consumer(broker, Phase.CATALOG, CONSUMER, phase)
+    runner = register_phase_consumer(broker, Phase.CATALOG, CONSUMER, phase)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,4 +41,4 @@ def create_app() -> FastAPI:
             await backfill.stop()
             await http.aclose()
 
-    return service_app(CONSUMER, broker, lifespan=lifespan, version="0.1.0")
+    return service_app(CONSUMER, broker, lifespan=lifespan, workers=[runner], version="0.1.0")

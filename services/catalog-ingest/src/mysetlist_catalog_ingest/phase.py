@@ -31,12 +31,14 @@ from mysetlist_catalog_ingest.store import (
     set_spotify_id,
 )
 from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.identity import write_identity
+from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
 from mysetlist_common.upstream.spotify import SpotifyAlbum, SpotifyClient, SpotifyMode
+from mysetlist_common.upstream.ticketmaster import TicketmasterClient
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,8 @@ class ProgressUpdates:
 async def wait_for_identity(
     sessions: async_sessionmaker[AsyncSession], artist_id: UUID, wait_s: float
 ) -> ArtistIdentity:
-    """The artist row, once the shows phase recorded the attraction's identity (or after `wait_s`)."""
+    """The artist row, once the shows phase recorded the attraction's identity (or as it is after `wait_s`:
+    then `identity_synced_at` is still None and the name is only a placeholder)."""
     deadline = time.monotonic() + wait_s
     while True:
         async with sessions() as session:
@@ -131,13 +134,15 @@ class CatalogPhase:
         try:
             return await self.run(request, reporter)
         except UpstreamError as exc:  # a malformed page included: nothing half-stored, a later try may pass
-            raise PhaseError(str(exc), retryable=exc.retryable) from exc
+            raise PhaseError(str(exc), retryable=exc.retryable, upstream=exc.upstream) from exc
         finally:
             self.activity.leave()
 
     async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         settings = self.settings
         artist = await wait_for_identity(self.sessions, request.artist_id, settings.catalog_identity_wait_s)
+        if artist.identity_synced_at is None:  # the shows phase is late: never go on with a placeholder
+            artist = await self._fetch_identity(artist, request.payload.tm_attraction_id)
         spotify = SpotifyClient(settings, self.http)
         musicbrainz = MusicBrainzClient(settings, self.http)
 
@@ -241,6 +246,17 @@ class CatalogPhase:
             f"({len(fetched.skipped)} live releases not fetched; {mode.value} mode); {live.note}"
         )
         return PhaseResult(counts=counts, message=message)
+
+    async def _fetch_identity(self, artist: ArtistIdentity, tm_attraction_id: str) -> ArtistIdentity:
+        """Ask Ticketmaster for the attraction ourselves and record it, as the shows phase would."""
+        attraction = await TicketmasterClient(self.http, self.settings).attraction(tm_attraction_id)
+        async with self.sessions.begin() as session:
+            await write_identity(session, artist.id, attraction)
+        async with self.sessions() as session:
+            found = await load_artist(session, artist.id)
+        if found is None:
+            raise PhaseError(f"artist {artist.id} does not exist")
+        return found
 
     async def _live_releases(self, musicbrainz: MusicBrainzClient, mbid: str | None) -> LiveReleases:
         if not self.settings.musicbrainz_enabled or not mbid:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.db.schema import ImportRun, ImportStatus, ProgressEventRow, Show, ShowArtist
+from mysetlist_common.db.schema import ImportRun, ImportStatus, PhaseJob, ProgressEventRow, Show, ShowArtist
 from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
 from mysetlist_common.inbox import mark_processed
 from mysetlist_common.metrics import IMPORTS_FINISHED
@@ -128,6 +128,10 @@ async def record(session: AsyncSession, event: ProgressEvent) -> ImportFinishedE
     if run is None:
         log.warning("event %s for unknown import %s ignored", event.event_id, event.import_id)
         return None
+    if run.state != "running" and not isinstance(event, ImportFinishedEvent):
+        # settled: its stream ended with ImportFinished, and a settled import never changes its mind
+        log.info("%s for settled import %s ignored", event.type, event.import_id)
+        return None
     seq = await _append(session, event)
     if seq is None:  # our own ImportFinished, already appended when we settled
         return None
@@ -135,23 +139,29 @@ async def record(session: AsyncSession, event: ProgressEvent) -> ImportFinishedE
     if run.state == "running" and all_ended(phases):
         finished = await _settle(session, run, phases, failure_summary(phases))
         return finished
-    stage = run.state if run.state in ENDED else "running"
-    await _save(session, run, phases, stage, seq)
+    await _save(session, run, phases, run.state, seq)
     return None
 
 
 async def fail_stalled(session: AsyncSession, stall_after_s: float) -> list[ImportFinishedEvent]:
-    """Settle as failed every running import whose phases have been silent for `stall_after_s`."""
-    last_activity = (
+    """Settle as failed every running import whose phases have shown no sign of life for `stall_after_s`:
+    no event, and no phase job that a worker holds or that waits for its `resume_at` (the clock of a
+    waiting phase starts at resume_at; a phase being worked on renews its lease)."""
+    last_event = (
         select(func.max(ProgressEventRow.recorded_at))
         .where(ProgressEventRow.import_id == ImportRun.id)
+        .scalar_subquery()
+    )
+    last_job_sign = (
+        select(func.max(func.greatest(PhaseJob.resume_at, PhaseJob.lease_until)))
+        .where(PhaseJob.import_id == ImportRun.id)
         .scalar_subquery()
     )
     stalled = (
         await session.scalars(
             select(ImportRun.id).where(
                 ImportRun.state == "running",
-                func.greatest(ImportRun.requested_at, func.coalesce(last_activity, ImportRun.requested_at))
+                func.greatest(ImportRun.requested_at, last_event, last_job_sign)
                 < func.now() - text("make_interval(secs => :secs)").bindparams(secs=stall_after_s),
             )
         )

@@ -1,5 +1,6 @@
 """Pure import-state arithmetic: how an event changes a phase, overall progress, when an import settles."""
 
+from datetime import UTC
 from typing import Any
 
 from mysetlist_common.events import (
@@ -9,28 +10,42 @@ from mysetlist_common.events import (
     PhaseOutcome,
     PhaseProgressEvent,
     PhaseStartedEvent,
+    PhaseWaitingEvent,
     ProgressEvent,
 )
 from mysetlist_common.status import pending_phases
 
 ENDED = ("completed", "failed")
+UPSTREAM_NAMES = {"spotify": "Spotify", "ticketmaster": "Ticketmaster", "musicbrainz": "MusicBrainz"}
 Phases = dict[str, dict[str, Any]]
 
 
 def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
     """The phases after `event`. Events of an ended phase never reopen it (late or redelivered events)."""
-    if not isinstance(event, PhaseStartedEvent | PhaseProgressEvent | PhaseCompletedEvent | PhaseFailedEvent):
+    if not isinstance(
+        event,
+        PhaseStartedEvent | PhaseProgressEvent | PhaseWaitingEvent | PhaseCompletedEvent | PhaseFailedEvent,
+    ):
         return phases
     name = event.payload.phase.value
     phase = dict(phases.get(name) or pending_phases()[name])
     if phase["state"] in ENDED:
         return phases
     at = event.occurred_at.isoformat()
+    if not isinstance(event, PhaseWaitingEvent):  # whatever follows a wait means it is over
+        phase.pop("waiting_for", None)
+        phase.pop("resume_at", None)
     match event:
         case PhaseStartedEvent():
             phase.update(state="running", started_at=at)
         case PhaseProgressEvent(payload=p):
             phase.update(state="running", done=p.done, total=p.total, percent=p.percent, message=p.message)
+        case PhaseWaitingEvent(payload=p):
+            phase.update(state="waiting", waiting_for=p.waiting_for, resume_at=p.resume_at.isoformat())
+            when = p.resume_at.astimezone(UTC).strftime("%H:%M UTC")
+            phase.update(
+                message=f"waiting for {UPSTREAM_NAMES[p.waiting_for]}'s rate limit, resumes at {when}"
+            )
         case PhaseCompletedEvent(payload=p):
             done = p.counts.get("done", phase.get("total") or phase["done"])
             phase.update(

@@ -18,7 +18,7 @@ CONSUMER = "shows-ingest"
 def create_app() -> FastAPI:
     broker = make_broker(CONSUMER)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
-    register_phase_consumer(broker, Phase.SHOWS, CONSUMER, ShowsPhase(http))
+    runner = register_phase_consumer(broker, Phase.SHOWS, CONSUMER, ShowsPhase(http))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -27,4 +27,4 @@ def create_app() -> FastAPI:
         finally:
             await http.aclose()
 
-    return service_app(CONSUMER, broker, lifespan=lifespan, version="0.1.0")
+    return service_app(CONSUMER, broker, lifespan=lifespan, workers=[runner], version="0.1.0")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.ingest import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.identity import write_identity
+from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.ticketmaster import TicketmasterClient
@@ -44,10 +45,10 @@ class ShowsPhase:
         try:
             attraction = await attraction_task
             async with self.sessions.begin() as session:  # committed at once: the catalog phase waits for it
-                await store.write_identity(session, artist_id, attraction)
+                await write_identity(session, artist_id, attraction)
             raw_events, unreachable = await events_task
         except UpstreamError as exc:
-            raise PhaseError(str(exc), retryable=exc.retryable) from exc
+            raise PhaseError(str(exc), retryable=exc.retryable, upstream=exc.upstream) from exc
         finally:
             events_task.cancel()  # a no-op once it finished; stops its requests when identity failed
 

@@ -5,15 +5,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, update
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import bindparam
 
 from mysetlist_common.db.schema import Artist, Show, ShowArtist, Venue
 from mysetlist_common.db.upsert import unnest_upsert
-from mysetlist_common.slugs import assign_name_slug
-from mysetlist_common.upstream.ticketmaster import Attraction
 
 BATCH = 5000  # rows per statement (arrays: one bind parameter per column, whatever the batch size)
 
@@ -33,26 +31,6 @@ def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[dict[str, list[Any]]]:
     for i in range(0, len(rows), BATCH):
         batch = rows[i : i + BATCH]
         yield {name: [r[name] for r in batch] for name in batch[0]}
-
-
-async def write_identity(session: AsyncSession, artist_id: UUID, attraction: Attraction) -> None:
-    """Name, slug, image, Spotify id and MBID; a missing value never replaces a known one."""
-    await assign_name_slug(session, artist_id, attraction.name)
-    spotify_id = attraction.spotify_id
-    other = Artist.__table__.alias("other")
-    # the Spotify id is unique: if another artist already holds it, keep ours as it is
-    spotify_free = ~exists().where(other.c.spotify_id == spotify_id, other.c.id != artist_id)
-    values = {
-        "name": attraction.name,
-        "image_url": func.coalesce(attraction.image_url, Artist.image_url),
-        "spotify_id": case(
-            (spotify_free, func.coalesce(spotify_id, Artist.spotify_id)), else_=Artist.spotify_id
-        ),
-        "mbid": func.coalesce(attraction.mbid, Artist.mbid),
-        "identity_synced_at": func.now(),
-        "updated_at": func.now(),
-    }
-    await session.execute(update(Artist).where(Artist.id == artist_id).values(values))
 
 
 async def upsert_venues(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, UUID], int]:

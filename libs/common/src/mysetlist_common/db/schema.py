@@ -250,3 +250,31 @@ class Outbox(Base):
     payload: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _created()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PhaseJob(Base):
+    """One phase of one import, from the moment its ImportRequested was consumed until the phase ended.
+
+    The consumer only enqueues (and commits its offset at once); any replica's runner claims the job with
+    a lease it keeps renewing. A crashed worker's lease runs out and another takes the job over; a phase
+    that must wait long for an upstream parks here (`waiting` until `resume_at`) with what it already
+    fetched in `journal`, so no worker and no partition is held while it waits.
+    """
+
+    __tablename__ = "phase_job"
+    __table_args__ = (Index("ix_phase_job_ready", "phase", "priority", "resume_at"),)
+    import_id: Mapped[UUID] = mapped_column(primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16), primary_key=True)
+    artist_id: Mapped[UUID] = mapped_column()
+    event: Mapped[dict] = mapped_column(JSONB)  # the ImportRequestedEvent, as consumed
+    priority: Mapped[int] = mapped_column(Integer)  # 0 a user's import, 1 background work
+    state: Mapped[str] = mapped_column(String(16))  # queued|running|waiting
+    resume_at: Mapped[datetime] = _created()  # not claimed before this
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[UUID | None] = mapped_column()  # the lease holder (one per claim)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # retryable errors so far
+    waiting_for: Mapped[str | None] = mapped_column(String(16))
+    waited_s: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    journal: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _created()

@@ -5,7 +5,8 @@ contextvar, so neither the clients nor the code between them pass it along. The 
 
 - the priority (a user's import is served before background work: backfill, resync, replay),
 - the import the calls are for, and how many requests it has made so far (fair shares between imports),
-- the phase's allowance for waiting on a budget, counted over the whole phase (not per wait).
+- the phase's allowance for waiting on a budget, counted over the whole phase (not per wait),
+- the journal of answers the phase already has (kept across a park, so resuming costs no request twice).
 
 When a call would have to wait longer than what is left of the allowance (a busy key, a Retry-After, a
 daily quota), the client raises `Parked` instead of waiting: the phase is put aside durably and resumed
@@ -21,12 +22,17 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 Priority = Literal["user", "background"]
 # The upstreams a phase can wait for (the status document's `waitingFor`).
 WaitingFor = Literal["spotify", "ticketmaster", "musicbrainz"]
+
+
+def as_waiting_for(upstream: str | None) -> WaitingFor | None:
+    """The upstream's name when a phase can wait for it (one of ours), else None."""
+    return next((name for name in get_args(WaitingFor) if name == upstream), None)
 
 
 @dataclass
@@ -37,6 +43,10 @@ class CallContext:
     waited_s: float = 0.0
     requests: int = 0  # made so far by this phase (attained service: fewer goes first)
     started: float = field(default_factory=time.monotonic)
+    attempt: int = 1  # how many times this phase has been started (a resumed phase counts on)
+    # Answers already received (request -> JSON), kept when the phase parks: a resumed phase asks again
+    # only for what it did not have, so a long wait never makes it start over.
+    journal: dict[str, Any] = field(default_factory=dict)
 
     @property
     def allowance_s(self) -> float:
@@ -64,7 +74,8 @@ def calling(context: CallContext) -> Iterator[CallContext]:
 
 
 class Parked(Exception):
-    """The phase must wait for `upstream` until `resume_at` (epoch seconds): longer than it may hold a worker."""
+    """The phase must wait for `upstream` until `resume_at` (epoch seconds), longer than it may hold a
+    worker: it is put aside and resumed then."""
 
     def __init__(self, upstream: WaitingFor, resume_at: float, reason: str) -> None:
         super().__init__(f"waiting for {upstream} until {_iso(resume_at)}: {reason}")

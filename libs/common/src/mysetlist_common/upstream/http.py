@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from mysetlist_common.metrics import UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
+from mysetlist_common.upstream.calls import current_call
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,12 @@ def _short_body(response: httpx.Response, limit: int = 300) -> str:
 # ---------------------------------------------------------------------------------------- the client
 
 
+def journal_of_current_call() -> dict[str, Any]:
+    """The running phase's journal of answers; a throwaway one outside a phase (nothing is replayed)."""
+    context = current_call()
+    return context.journal if context is not None else {}
+
+
 @dataclass
 class Backoff:
     """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
@@ -364,13 +371,22 @@ class UpstreamClient:
                 return verdict
         return classify_default(response)
 
-    async def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
+    def _request(self, path_or_url: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any], str]:
+        """URL, query, and the request's journal entry (which holds no secret either)."""
         # httpx replaces a URL's query with `params`: fold a link's own query (a `next` href) in first
         url, _, query = self.url(path_or_url).partition("?")
         merged = {**self.params, **dict(parse_qsl(query, True)), **(params or {})}
+        return url, merged, redact(httpx.URL(url, params=merged))
+
+    async def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
+        url, merged, entry = self._request(path_or_url, params)
+        journal = journal_of_current_call()
+        if entry in journal:  # a resumed phase already has this answer
+            return journal[entry]
         for attempt in range(self.max_retries + 1):
             verdict, payload, status = await self._attempt(url, merged)
             if verdict.action == "done":
+                journal[entry] = payload
                 return payload
             shown = redact(httpx.URL(url, params=merged))
             if verdict.action == "fail":
@@ -421,6 +437,7 @@ class UpstreamClient:
                 return parse(data)
             except (ValueError, TypeError) as exc:
                 reason = short_reason(exc)
+                journal_of_current_call().pop(self._request(path_or_url, params)[2], None)  # ask anew
             if attempt < refetches:
                 self.stats.retries += 1
                 log.info("%s sent a malformed %s (%s), asking again", self.upstream, what, reason)

@@ -1,0 +1,338 @@
+"""Phases as durable jobs in PostgreSQL: claimed by any replica, parked while they wait, never lost.
+
+Kafka delivers each ImportRequested once per ingest service; the consumer only records a `phase_job` row
+and commits (milliseconds, so a rebalance never waits on a long phase). A `PhaseRunner` in every replica
+claims ready jobs (users' before background work) with a lease it keeps renewing, and runs the phase:
+
+- completed or failed for good: the phase event is published, then the job deleted (a crash in between
+  runs the phase again; its writes are idempotent and progress ignores a second ending);
+- `Parked` (a rate limit, a quota, an upstream to wait for): the job waits until `resume_at` with the
+  answers it already had (the call journal) and the time it already waited, and any replica resumes it;
+- a retryable error (an upstream outage, a crash): retried after a backoff, `phase_max_failures` times;
+- PostgreSQL or Kafka unreachable: retried without counting, since the phase itself did nothing wrong;
+- the worker killed: its lease runs out and another worker takes the job over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from aiokafka.errors import KafkaError
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mysetlist_common.events import ImportRequestedEvent, Phase
+from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.calls import CallContext, Parked, as_waiting_for, calling
+from mysetlist_common.upstream.http import UpstreamError
+
+log = logging.getLogger(__name__)
+
+PhaseWork = Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
+
+POLL_S = 0.5  # how soon a replica notices a job another replica enqueued, or a parked one that is due
+RETRY_BACKOFF_S = (5.0, 15.0, 45.0, 120.0)  # after the 1st, 2nd, ... retryable failure
+INFRA_RETRY_S = 2.0
+
+
+def priority_of(event: ImportRequestedEvent) -> int:
+    """0 for a user's import, 1 for background work (resync, replay): users' phases are claimed first."""
+    return 0 if event.payload.reason == "user" else 1
+
+
+async def enqueue(session: AsyncSession, phase: Phase, event: ImportRequestedEvent) -> None:
+    """Record the phase of a consumed ImportRequested (once: a redelivery finds it there)."""
+    await session.execute(
+        text(
+            "INSERT INTO phase_job (import_id, phase, artist_id, event, priority, state) "
+            "VALUES (:import_id, :phase, :artist_id, CAST(:event AS jsonb), :priority, 'queued') "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {
+            "import_id": event.import_id,
+            "phase": phase.value,
+            "artist_id": event.artist_id,
+            "event": event.model_dump_json(),
+            "priority": priority_of(event),
+        },
+    )
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """PostgreSQL or Kafka unreachable: nothing the phase did wrong, so it does not count as a failure."""
+    if isinstance(exc, OperationalError | InterfaceError | KafkaError | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        code = str(getattr(exc.orig, "sqlstate", "") or "")
+        return exc.connection_invalidated or code.startswith(("08", "57P"))
+    return False
+
+
+@dataclass(frozen=True)
+class Job:
+    import_id: UUID
+    event: ImportRequestedEvent
+    owner: UUID
+    attempts: int
+    failures: int
+    waited_s: float
+    journal: dict[str, Any]
+
+
+class PhaseRunner:
+    """Runs one service's phase jobs: up to `phase_workers` at once in this process."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        phase: Phase,
+        work: PhaseWork,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ) -> None:
+        self.broker, self.phase, self.work = broker, phase, work
+        self.sessions, self.settings = sessions, settings
+        self.running: dict[UUID, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """A job was enqueued here: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._claim_loop(), name=f"{self.phase}-jobs")
+
+    async def stop(self) -> None:
+        """Stop claiming; phases still running are handed back (queued at once, journal kept)."""
+        tasks = [t for t in (self._loop_task, *self.running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------------ claiming
+
+    async def _claim_loop(self) -> None:
+        complained = False
+        while True:
+            self._wake.clear()
+            try:
+                while len(self.running) < self.settings.phase_workers and (job := await self._claim()):
+                    self.running[job.import_id] = asyncio.create_task(self._run(job))
+                complained = False
+            except Exception as exc:
+                if not complained:  # one line per outage, not one per poll
+                    log.warning("%s jobs: cannot claim (%s); retrying", self.phase, type(exc).__name__)
+                    complained = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+
+    async def _claim(self) -> Job | None:
+        owner = uuid.uuid4()
+        async with self.sessions.begin() as session:
+            row = (
+                await session.execute(
+                    text(
+                        "UPDATE phase_job SET state = 'running', owner = :owner, attempts = attempts + 1, "
+                        "lease_until = now() + make_interval(secs => :lease) "
+                        "WHERE (import_id, phase) = ("
+                        "  SELECT import_id, phase FROM phase_job"
+                        "  WHERE phase = :phase AND resume_at <= now()"
+                        "    AND (state <> 'running' OR lease_until < now())"
+                        "  ORDER BY priority, resume_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        "RETURNING import_id, event, attempts, failures, waited_s, journal"
+                    ),
+                    {"owner": owner, "lease": self.settings.phase_lease_s, "phase": self.phase.value},
+                )
+            ).first()
+        if row is None:
+            return None
+        return Job(
+            import_id=row.import_id,
+            event=ImportRequestedEvent.model_validate(row.event),
+            owner=owner,
+            attempts=row.attempts,
+            failures=row.failures,
+            waited_s=row.waited_s,
+            journal=row.journal or {},
+        )
+
+    # ------------------------------------------------------------------ running
+
+    async def _run(self, job: Job) -> None:
+        work = asyncio.create_task(self._execute(job))
+        lease = asyncio.create_task(self._keep_lease(job, work))
+        try:
+            await work
+        except asyncio.CancelledError:
+            # handed back for another worker at once (a no-op when another worker took it over already)
+            await self._shielded(self._release(job, 0.0, None))
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # we are stopping, not just this phase
+                raise
+        finally:
+            lease.cancel()
+            self.running.pop(job.import_id, None)
+            self.wake()  # a worker is free
+
+    async def _execute(self, job: Job) -> None:
+        event = job.event
+        reporter = PhaseReporter(self.broker, event, self.phase)
+        context = CallContext(
+            priority="user" if priority_of(event) == 0 else "background",
+            import_id=job.import_id,
+            wait_cap_s=self.settings.phase_wait_cap_s,
+            attempt=job.attempts,
+            journal=job.journal,
+        )
+        try:
+            await reporter.started()
+            with calling(context):
+                result = await self.work(event, reporter)
+        except asyncio.CancelledError:
+            job.journal.update(context.journal)
+            raise
+        except Parked as parked:
+            await self._park(job, context, parked)
+        except PhaseError as exc:
+            if exc.retryable:
+                await self._retry(job, context, str(exc), exc.upstream)
+            else:
+                await reporter.failed(str(exc), False)
+                await self._delete(job)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                log.warning("%s phase of import %s: %s; retrying", self.phase, job.import_id, _kind(exc))
+                await self._release(job, INFRA_RETRY_S, context)
+            else:
+                # the full error goes to the log; users get its kind, never SQL, parameters or secrets
+                log.exception("%s phase of import %s crashed", self.phase, job.import_id)
+                upstream = exc.upstream if isinstance(exc, UpstreamError) else None
+                await self._retry(job, context, f"internal error ({type(exc).__name__})", upstream)
+        else:
+            await reporter.completed(result)
+            await self._delete(job)
+
+    async def _retry(self, job: Job, context: CallContext, error: str, upstream: str | None) -> None:
+        failures = job.failures + 1
+        if failures > self.settings.phase_max_failures:
+            reporter = PhaseReporter(self.broker, job.event, self.phase)
+            await reporter.failed(f"{error} (gave up after {failures} tries)", True)
+            await self._delete(job)
+            return
+        delay = RETRY_BACKOFF_S[min(failures, len(RETRY_BACKOFF_S)) - 1]
+        log.warning("%s phase of import %s: %s; try %d in %.0f s", self.phase, job.import_id, error,
+                    failures + 1, delay)  # fmt: skip
+        waiting_for = as_waiting_for(upstream)
+        if waiting_for is not None:  # the user sees what it waits for, and until when
+            await self._park(job, context, Parked(waiting_for, time.time() + delay, error), failures=failures)
+        else:
+            await self._release(job, delay, context, failures=failures)
+
+    async def _park(
+        self, job: Job, context: CallContext, parked: Parked, failures: int | None = None
+    ) -> None:
+        await self._save(job, "waiting", parked.resume_at - time.time(), context, parked.upstream, failures)
+        log.info("%s phase of import %s parked: %s", self.phase, job.import_id, parked)
+        reporter = PhaseReporter(self.broker, job.event, self.phase)
+        await reporter.waiting(parked)
+
+    async def _release(
+        self, job: Job, delay_s: float, context: CallContext | None, failures: int | None = None
+    ) -> None:
+        """Queued again after `delay_s`: a retry, or a phase handed back when this process stops."""
+        await self._save(job, "queued", delay_s, context, None, failures)
+
+    async def _save(
+        self,
+        job: Job,
+        state: str,
+        delay_s: float,
+        context: CallContext | None,
+        waiting_for: str | None,
+        failures: int | None,
+    ) -> None:
+        """Hand the job back (only if we still hold it), keeping what the phase fetched and waited."""
+        journal = {**job.journal, **(context.journal if context else {})}
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "UPDATE phase_job SET state = :state, owner = NULL, lease_until = NULL, "
+                    "resume_at = now() + make_interval(secs => :delay), waiting_for = :waiting_for, "
+                    "failures = coalesce(:failures, failures), waited_s = waited_s + :waited, "
+                    "journal = CAST(:journal AS jsonb) "
+                    "WHERE import_id = :import_id AND phase = :phase AND owner = :owner"
+                ),
+                {
+                    "state": state,
+                    "delay": max(0.0, delay_s),
+                    "waiting_for": waiting_for,
+                    "failures": failures,
+                    "waited": context.waited_s if context else 0.0,
+                    "journal": _json(journal),
+                    "import_id": job.import_id,
+                    "phase": self.phase.value,
+                    "owner": job.owner,
+                },
+            )
+
+    async def _delete(self, job: Job) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "DELETE FROM phase_job WHERE import_id = :import_id AND phase = :phase AND owner = :owner"
+                ),
+                {"import_id": job.import_id, "phase": self.phase.value, "owner": job.owner},
+            )
+
+    async def _keep_lease(self, job: Job, work: asyncio.Task[None]) -> None:
+        """Renew the lease while the phase runs; if another worker took the job over, stop ours."""
+        every = self.settings.phase_lease_s / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with self.sessions.begin() as session:
+                    held = await session.scalar(
+                        text(
+                            "UPDATE phase_job SET lease_until = now() + make_interval(secs => :lease) "
+                            "WHERE import_id = :import_id AND phase = :phase AND owner = :owner RETURNING 1"
+                        ),
+                        {
+                            "lease": self.settings.phase_lease_s,
+                            "import_id": job.import_id,
+                            "phase": self.phase.value,
+                            "owner": job.owner,
+                        },
+                    )
+            except Exception as exc:  # PostgreSQL away: keep working, try again
+                log.warning("%s job %s: cannot renew its lease (%s)", self.phase, job.import_id, _kind(exc))
+                continue
+            if held is None:
+                log.warning("%s job %s was taken over; stopping ours", self.phase, job.import_id)
+                work.cancel()
+                return
+
+    @staticmethod
+    async def _shielded(action: Awaitable[None]) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.shield(action)
+
+
+def _kind(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))
