@@ -57,7 +57,7 @@ def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
                 state="failed", ended_at=at, duration=p.duration_s, error=p.error, retryable=p.retryable
             )
             phase.update(percent=100.0, message=p.error)
-    return {**phases, name: phase}
+    return {**pending_phases(), **phases, name: phase}  # every phase listed, whichever spoke first
 
 
 def overall_progress(phases: Phases) -> int:

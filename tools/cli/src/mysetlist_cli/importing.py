@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from mysetlist_cli.gateway import Gateway
-from mysetlist_cli.render import PHASES, fmt_counts, phase_table
+from mysetlist_cli.render import PHASES, fmt_counts, phase_table, waiting_text
 from mysetlist_common.sse import SseEvent
 from mysetlist_common.status import ImportStatusDocument
 
@@ -36,6 +36,8 @@ class PhaseBars:
             detail = f"done in {phase.get('duration') or 0:.1f} s"
         elif state == "failed":
             detail = f"[red]failed: {phase.get('error') or 'unknown error'}[/]"
+        elif state == "waiting":
+            detail = f"[yellow]{waiting_text(phase.get('waiting_for'), phase.get('resume_at'))}[/]"
         elif total is not None:
             detail = f"{done} of {total}"
         else:
@@ -57,6 +59,13 @@ class PhaseBars:
                 name, state="running", done=payload.get("done", 0), total=payload.get("total"),
                 message=payload.get("message", ""),
             )  # fmt: skip
+        elif event.event == "PhaseWaiting":
+            self.set(
+                name,
+                state="waiting",
+                waiting_for=payload.get("waiting_for"),
+                resume_at=payload.get("resume_at"),
+            )
         elif event.event == "PhaseCompleted":
             counts = payload.get("counts", {})
             self.set(name, state="completed", counts=counts, duration=payload.get("duration_s"))
@@ -97,6 +106,8 @@ def _line(event: SseEvent) -> str:
         return f"{phase}: completed ({fmt_counts(payload.get('counts'))})"
     if event.event == "PhaseFailed":
         return f"{phase}: failed: {payload.get('error')}"
+    if event.event == "PhaseWaiting":
+        return f"{phase}: {waiting_text(payload.get('waiting_for'), payload.get('resume_at'))}"
     if event.event == "ImportFinished":
         return f"import {payload.get('outcome')}"
     return f"{phase}: started" if event.event == "PhaseStarted" else f"{phase}: {event.event}"

@@ -1,5 +1,6 @@
 """Rich renderings shared by the commands: the phase table and the search results."""
 
+from datetime import datetime
 from typing import Any
 
 from rich.table import Table
@@ -7,7 +8,23 @@ from rich.table import Table
 from mysetlist_common.events import ALL_PHASES as PHASES
 from mysetlist_common.status import PhaseStatus
 
-STAGE_STYLE = {"completed": "green", "failed": "red", "running": "cyan", "pending": "dim"}
+STAGE_STYLE = {
+    "completed": "green",
+    "failed": "red",
+    "running": "cyan",
+    "waiting": "yellow",
+    "pending": "dim",
+}
+UPSTREAM_NAMES = {"spotify": "Spotify", "ticketmaster": "Ticketmaster", "musicbrainz": "MusicBrainz"}
+
+
+def waiting_text(waiting_for: str | None, resume_at: datetime | str | None) -> str:
+    """ "waiting for Spotify's rate limit, resumes at 22:41", in the viewer's own time zone."""
+    who = UPSTREAM_NAMES.get(waiting_for or "", waiting_for or "an upstream")
+    if isinstance(resume_at, str):
+        resume_at = datetime.fromisoformat(resume_at.replace("Z", "+00:00"))
+    when = f", resumes at {resume_at.astimezone():%H:%M}" if resume_at is not None else ""
+    return f"waiting for {who}'s rate limit{when}"
 
 
 def fmt_counts(counts: dict[str, int] | None, sep: str = ", ") -> str:
@@ -29,9 +46,12 @@ def phase_table(title: str, phases: dict[str, PhaseStatus]) -> Table:
         phase = phases.get(name)
         if phase is None:
             continue
+        state: str = phase.state
+        if state == "waiting":
+            state = waiting_text(phase.waiting_for, phase.resume_at)
         cells = [
             name,
-            f"[{STAGE_STYLE.get(phase.state, '')}]{phase.state}[/]",
+            f"[{STAGE_STYLE.get(phase.state, '')}]{state}[/]",
             f"{phase.done} of {phase.total}" if phase.total is not None else str(phase.done),
             fmt_counts(phase.counts, sep="\n"),  # one figure per line reads best
             fmt_duration(phase.duration),

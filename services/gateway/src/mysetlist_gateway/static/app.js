@@ -251,6 +251,18 @@ function countsText(counts) {
     .join(", ");
 }
 
+const UPSTREAM_NAMES = { spotify: "Spotify", ticketmaster: "Ticketmaster", musicbrainz: "MusicBrainz" };
+
+// "waiting for Spotify's rate limit, resumes at 22:41", in the viewer's own time zone.
+function waitingText(upstream, resumeAt) {
+  const who = UPSTREAM_NAMES[upstream] || upstream || "an upstream";
+  const when = resumeAt ? new Date(resumeAt) : null;
+  const at = when && !Number.isNaN(when.getTime())
+    ? `, resumes at ${when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`
+    : "";
+  return `waiting for ${who}'s rate limit${at}`;
+}
+
 function applyPhase(name, phase) {
   view.phases[name] = phase;
   const box = document.querySelector(`.phase[data-phase="${name}"]`);
@@ -262,6 +274,7 @@ function applyPhase(name, phase) {
   bar.setAttribute("aria-valuenow", String(percent));
   let text;
   if (phase.state === "pending") text = "waiting";
+  else if (phase.state === "waiting") text = waitingText(phase.waitingFor, phase.resumeAt);
   else if (phase.state === "failed") text = `failed: ${phase.error || "unknown error"}`;
   else if (phase.state === "completed") text = "done";
   else if (phase.total !== null && phase.total !== undefined) text = `${phase.done} of ${phase.total}`;
@@ -322,6 +335,10 @@ function applyEvent(type, envelope) {
   } else if (type === "PhaseCompleted") {
     const last = view.phases[p.phase] || {};
     applyPhase(p.phase, { ...last, state: "completed", percent: 100, duration: p.duration_s, counts: p.counts });
+  } else if (type === "PhaseWaiting") {
+    const last = view.phases[p.phase] || {};
+    applyPhase(p.phase, { ...last, state: "waiting", waitingFor: p.waiting_for, resumeAt: p.resume_at });
+    $("import-message").textContent = `${p.phase}: ${waitingText(p.waiting_for, p.resume_at)}`;
   } else if (type === "PhaseFailed") {
     applyPhase(p.phase, { state: "failed", error: p.error, percent: 100 });
   } else if (type === "ImportFinished") {
@@ -340,7 +357,8 @@ function watch() {
     view.errors = 0;
     applyStatus(JSON.parse(event.data));
   });
-  for (const type of ["PhaseStarted", "PhaseProgress", "PhaseCompleted", "PhaseFailed", "ImportFinished"]) {
+  const types = ["PhaseStarted", "PhaseProgress", "PhaseWaiting", "PhaseCompleted", "PhaseFailed", "ImportFinished"];
+  for (const type of types) {
     source.addEventListener(type, (event) => {
       view.errors = 0;
       applyEvent(type, JSON.parse(event.data));
