@@ -20,6 +20,7 @@ import pytest_asyncio
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 
+from mysetlist_catalog_ingest.phase import MUSICBRAINZ_ATTEMPTS
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.events import (
     ImportRequested,
@@ -27,6 +28,7 @@ from mysetlist_common.events import (
     Phase,
     PhaseCompletedEvent,
     PhaseFailedEvent,
+    PhaseWaitingEvent,
     progress_event_adapter,
 )
 from mysetlist_common.kafka import make_broker
@@ -90,6 +92,8 @@ class CatalogService:
         self.client = client
         self.sessions = session_factory()
         self._ends: dict[UUID, asyncio.Future[PhaseEnd]] = {}
+        self.waits: dict[UUID, list[PhaseWaitingEvent]] = {}  # the phase parked (rate limit, MusicBrainz)
+        self._waited = asyncio.Event()
         self.app: Any = None
         self.url = ""
 
@@ -99,6 +103,9 @@ class CatalogService:
             event = progress_event_adapter.validate_json(body)
         else:
             event = progress_event_adapter.validate_python(body)
+        if isinstance(event, PhaseWaitingEvent) and event.payload.phase is Phase.CATALOG:
+            self.waits.setdefault(event.import_id, []).append(event)
+            self._waited.set()
         if isinstance(event, PhaseCompletedEvent | PhaseFailedEvent) and event.payload.phase is Phase.CATALOG:
             future = self._ends.get(event.import_id)
             if future is not None and not future.done():
@@ -130,9 +137,11 @@ class CatalogService:
             )
             return row.scalar_one()
 
-    async def run_import(self, artist_id: UUID, timeout_s: float = 120.0) -> PhaseEnd:
+    async def run_import(
+        self, artist_id: UUID, timeout_s: float = 120.0, tm_attraction_id: str = "-"
+    ) -> PhaseEnd:
         event = ImportRequestedEvent(
-            import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id="-")
+            import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id=tm_attraction_id)
         )
         future: asyncio.Future[PhaseEnd] = asyncio.get_running_loop().create_future()
         self._ends[event.import_id] = future
@@ -141,6 +150,10 @@ class CatalogService:
             return await asyncio.wait_for(future, timeout_s)
         finally:
             self._ends.pop(event.import_id, None)
+
+    async def first_wait(self) -> PhaseWaitingEvent:
+        await asyncio.wait_for(self._waited.wait(), 120)
+        return next(w for waits in self.waits.values() for w in waits)
 
     async def stored_ids(self, artist_id: UUID) -> list[str]:
         async with self.sessions() as session:
@@ -413,6 +426,34 @@ async def test_identity_recorded_by_the_shows_phase_later_is_waited_for(
         assert end.payload.counts["songs"] == len(truth)
 
 
+async def test_without_the_shows_phase_the_catalog_phase_fetches_the_identity_itself(
+    env: dict[str, str], sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: with shows-ingest down, the phase searched Spotify for the placeholder name (the
+    Ticketmaster id), found nothing and completed "skipped" with no songs."""
+    from mysetlist_common.settings import get_settings
+
+    await sim.config(spotify_mode="extended")
+    monkeypatch.setenv("CATALOG_IDENTITY_WAIT_S", "0.2")
+    get_settings.cache_clear()
+    artist = (await by_profile(sim))["mid"]
+    shell = replace(artist, name=artist.tm_attraction_id)  # what the gateway's kickoff leaves
+    try:
+        async with catalog_service() as service:
+            artist_id = await service.add_artist(shell, with_ids=False, identity_synced=False)
+            end = await service.run_import(artist_id, tm_attraction_id=artist.tm_attraction_id)
+    finally:
+        monkeypatch.delenv("CATALOG_IDENTITY_WAIT_S")
+        get_settings.cache_clear()
+    assert isinstance(end, PhaseCompletedEvent), end
+    truth = await sim.truth(artist.tm_attraction_id)
+    assert end.payload.counts["skipped"] == 0 and end.payload.counts["songs"] == len(truth) > 0
+    assert check_against_truth(await service.stored_ids(artist_id), truth) == []
+    async with service.sessions() as session:
+        name = await session.scalar(text("SELECT name FROM artist WHERE id = :a"), {"a": artist_id})
+    assert name == artist.name
+
+
 async def test_without_a_spotify_link_search_by_exact_name_or_skip(
     env: dict[str, str], sim: Simulator
 ) -> None:
@@ -513,7 +554,7 @@ async def test_songs_no_longer_in_the_catalog_lose_their_link_and_leave_the_song
         assert check_against_truth(await service.stored_ids(artist_id), truth) == []
 
 
-async def test_a_musicbrainz_timeout_does_not_hold_the_phase(
+async def test_a_musicbrainz_that_never_answers_in_time_is_asked_again_then_said(
     env: dict[str, str], sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mysetlist_common.settings import get_settings
@@ -526,7 +567,37 @@ async def test_a_musicbrainz_timeout_does_not_hold_the_phase(
         async with catalog_service() as service:
             artist_id = await service.add_artist(artist)
             end = await import_ok(service, artist_id)
-            assert "MusicBrainz did not answer in time" in end.payload.message  # went on without it
+            assert len(service.waits[end.import_id]) == MUSICBRAINZ_ATTEMPTS - 1, "asked again first"
+            assert "not verified by MusicBrainz" in end.payload.message  # never quietly
+            assert end.payload.counts["unverified_by_musicbrainz"] == end.payload.counts["songs"] > 0
+    finally:
+        await sim.config(latency_ms={"musicbrainz": 60})
+        monkeypatch.delenv("MUSICBRAINZ_TIMEOUT_S")
+        get_settings.cache_clear()
+
+
+async def test_a_musicbrainz_late_once_is_waited_for_and_the_catalog_stays_pure(
+    env: dict[str, str], sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: MusicBrainz answering after the timeout (a loaded machine) let live tracks in."""
+    from mysetlist_common.settings import get_settings
+
+    await sim.config(spotify_mode="extended", latency_ms={"musicbrainz": 3000})
+    monkeypatch.setenv("MUSICBRAINZ_TIMEOUT_S", "0.5")
+    get_settings.cache_clear()
+    artist = (await by_profile(sim))["prolific"]  # its live albums without a live word need MusicBrainz
+    try:
+        async with catalog_service() as service:
+            artist_id = await service.add_artist(artist)
+            ending = asyncio.create_task(service.run_import(artist_id))
+            waiting = await service.first_wait()
+            assert waiting.payload.waiting_for == "musicbrainz"
+            await sim.config(latency_ms={"musicbrainz": 60})  # MusicBrainz is back
+            end = await ending
+        assert isinstance(end, PhaseCompletedEvent), end
+        assert end.payload.counts["unverified_by_musicbrainz"] == 0
+        truth = await sim.truth(artist.tm_attraction_id)
+        assert check_against_truth(await service.stored_ids(artist_id), truth) == []
     finally:
         await sim.config(latency_ms={"musicbrainz": 60})
         monkeypatch.delenv("MUSICBRAINZ_TIMEOUT_S")

@@ -35,6 +35,7 @@ from mysetlist_common.identity import write_identity
 from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
+from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
 from mysetlist_common.upstream.spotify import SpotifyAlbum, SpotifyClient, SpotifyMode
@@ -43,6 +44,8 @@ from mysetlist_common.upstream.ticketmaster import TicketmasterClient
 log = logging.getLogger(__name__)
 
 IDENTITY_POLL_S = 0.2
+MUSICBRAINZ_ATTEMPTS = 3  # asked at most this many times (phase runs) before the rules decide alone
+MUSICBRAINZ_RETRY_S = 5.0  # the n-th retry waits n times this
 MALFORMED_KINDS = ("track", "full_track", "album", "artist")
 
 
@@ -222,8 +225,11 @@ class CatalogPhase:
         counts = {v.value: 0 for v in Verdict}
         for d in plan.decisions:
             counts[d.verdict.value] += 1
+        musicbrainz_asked = settings.musicbrainz_enabled and artist.mbid is not None
         counts |= {
             "songs": len(plan.kept),
+            # kept by the rules alone because MusicBrainz did not answer: re-checked at the next import
+            "unverified_by_musicbrainz": 0 if live.complete or not musicbrainz_asked else len(plan.kept),
             "releases": len(fetched.releases),
             "releases_album": sum(r.album_group == "album" for r in fetched.releases),
             "releases_single": sum(r.album_group == "single" for r in fetched.releases),
@@ -259,13 +265,17 @@ class CatalogPhase:
         return found
 
     async def _live_releases(self, musicbrainz: MusicBrainzClient, mbid: str | None) -> LiveReleases:
+        """The artist's live releases by MusicBrainz. Waiting for its shared 1/s slot is waiting on a budget
+        (the phase parks if that is long), never a timeout; when MusicBrainz itself does not answer, the
+        phase waits for it and asks again (MUSICBRAINZ_ATTEMPTS in all) rather than keep unverified tracks
+        quietly; after that the rules decide alone and every kept decision and the phase's message say so."""
         if not self.settings.musicbrainz_enabled or not mbid:
             why = "disabled" if not self.settings.musicbrainz_enabled else "no MBID known"
             return LiveReleases((), False, f"MusicBrainz not asked ({why})")
-        try:
-            # Bounded also when the request waits for the process's 1 request/s MusicBrainz slot.
-            return await asyncio.wait_for(
-                musicbrainz.live_release_titles(mbid), self.settings.musicbrainz_timeout_s
-            )
-        except TimeoutError:
-            return LiveReleases((), False, "MusicBrainz did not answer in time; rules decided alone")
+        found = await musicbrainz.live_release_titles(mbid)
+        context = current_call()
+        if not found.complete and context is not None and context.attempt < MUSICBRAINZ_ATTEMPTS:
+            raise Parked("musicbrainz", time.time() + MUSICBRAINZ_RETRY_S * context.attempt, found.note)
+        if not found.complete:
+            return LiveReleases(found.titles, False, f"{found.note}; not verified by MusicBrainz")
+        return found
