@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,6 +99,24 @@ def test_search_pick_import_and_watch_the_artist_page_fill_in(
         expect(page.locator(f"#shows-list li.show.{status} .badge")).to_have_count(count)
         if count:
             expect(page.locator(f"#shows-list li.show.{status} .badge").first).to_have_text(label)
+    # the tracks left out: one expandable group per reason, with the API's counts
+    decisions_url = f"{live_stack.gateway_url}/api/artists/{artist_row['id']}/catalog/decisions"
+    counts = _get(f"{decisions_url}?limit=1")["counts"]
+    left_out = counts["byOutcome"]["dropped"] + counts["byOutcome"]["pending"]
+    assert left_out > 0  # the sample catalogs carry live versions and duplicates
+    section = page.get_by_role("region", name="Not in this catalog")
+    expect(section).to_be_visible()
+    expect(page.locator("#dropped-total")).to_have_text(f"({left_out})")
+    groups = section.locator("details.reason")
+    expect(groups).to_have_count(len(counts["byRule"]))
+    for rule, count in counts["byRule"].items():
+        expect(section.locator(f'details[data-rule="{rule}"] summary')).to_contain_text(f"({count})")
+    rule, count = next(iter(counts["byRule"].items()))
+    group = section.locator(f'details[data-rule="{rule}"]')
+    group.locator("summary").click()  # expands, and loads that reason's tracks
+    first = _get(f"{decisions_url}?rule={rule}&limit=50")["items"][0]
+    expect(group.locator("li.decision")).to_have_count(min(count, 50))
+    expect(group.locator("li.decision").first).to_contain_text(first["reason"])
     # the URL became the artist's canonical slug
     assert page.url.endswith(f"/artists/{artist_row['slug']}")
     expect(page.locator("#import-error")).to_be_hidden()
@@ -165,3 +186,59 @@ def test_without_a_live_stream_the_page_polls_the_status(
     expect(page.locator("#shows-list li.show").first).to_be_visible()
     expect(page.locator("#songs-list li.song").first).to_be_visible()
     page.close()
+
+
+def test_the_api_the_page_and_mysetlist_why_agree_on_a_left_out_track(
+    live_stack: Any, sample_artists: list[dict[str, Any]], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    artist = next(a for a in sample_artists if a["profile"] == "sparse" and a["events"] and a["recordings"])
+    env = {**os.environ, "MYSETLIST_URL": live_stack.gateway_url, "COLUMNS": "250"}
+    imported = _mysetlist(env, "import", str(artist["tm_attraction_id"]))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    row = _get(f"{live_stack.gateway_url}/api/artists/by-slug/tm-{str(artist['tm_attraction_id']).lower()}")
+    decisions_url = f"{live_stack.gateway_url}/api/artists/{row['id']}/catalog/decisions"
+    # a duplicate says the most (rule, reason and the kept version); any left-out track otherwise
+    dropped = _get(f"{decisions_url}?outcome=dropped&limit=200")["items"]
+    track = next((d for d in dropped if d["keptVersion"]), dropped[0])
+    same_title = _get(f"{decisions_url}?q={urllib.parse.quote(track['trackName'])}&limit=200")["items"]
+    in_catalog = any(d["outcome"] == "kept" and d["trackName"] == track["trackName"] for d in same_title)
+
+    # the page: search the left-out tracks for it
+    page = browser.new_page()
+    page.goto(f"{live_stack.gateway_url}/artists/{row['slug']}")
+    search = page.get_by_role("searchbox", name="Search the tracks left out")
+    expect(search).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+    search.fill(track["trackName"])
+    shown = page.locator(f'#dropped-results li[data-track-id="{track["spotifyTrackId"]}"]')
+    expect(shown).to_contain_text(track["trackName"])
+    expect(shown).to_contain_text(track["releaseName"])
+    expect(shown.locator(".reason-text")).to_have_text(track["reason"])
+    kept = track["keptVersion"]
+    if kept:
+        expect(shown.locator(".kept-version")).to_have_text(
+            f"Kept version: {kept['trackName']} on {kept['releaseName']}"
+        )
+    page.close()
+
+    # the CLI: the same verdict, rule, reason and kept version
+    why = _mysetlist(env, "why", str(artist["name"]), track["trackName"])
+    assert why.returncode == 0, why.stdout + why.stderr
+    verdict = "is in the catalog of" if in_catalog else "is not in the catalog of"
+    assert why.stdout.splitlines()[0] == f"{track['trackName']!r} {verdict} {row['name']}:"
+    line = next(
+        li
+        for li in why.stdout.splitlines()
+        if li.strip().startswith(repr(track["trackName"]) + " on " + repr(track["releaseName"]))
+    )
+    assert f"dropped, rule {track['rule']}: {track['reason']}" in line
+    if kept:
+        assert line.endswith(f"kept version: {kept['trackName']!r} on {kept['releaseName']!r}")
+
+
+def _mysetlist(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mysetlist_cli", *args],
+        env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip

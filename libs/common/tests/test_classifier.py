@@ -233,3 +233,45 @@ def test_liveness_threshold() -> None:
 def test_unknown_album_type_is_an_error() -> None:
     with pytest.raises(ValueError, match="album_type"):
         classify("Rumours", "appears_on")
+
+
+@pytest.mark.parametrize(
+    ("album", "album_type", "rule"),
+    [
+        ("Live in Texas", "album", Rule.LIVE_AT_PLACE),  # a US state, no time zone of its own
+        ("Live in New Mexico 1979", "album", Rule.LIVE_AT_PLACE),
+        ("Live in Nottingham", "album", Rule.LIVE_AT_PLACE),  # a GeoNames city, not a tz city
+        ("Live in São Paulo", "album", Rule.LIVE_AT_PLACE),
+        ("Live at the Fillmore East", "album", Rule.LIVE_AT_PLACE),  # a venue's one-word name
+        ("Live at the Roxy, Hollywood", "album", Rule.LIVE_AT_PLACE),
+        ("Live at the Hammersmith Odeon", "album", Rule.LIVE_AT_PLACE),  # a kind of venue
+        ("Live Rust", "album", Rule.LIVE_TITLE),  # an album titled Live + one word
+        ("Live Magic", "compilation", Rule.LIVE_TITLE),
+        ("Live Oslo", "album", Rule.LIVE_TITLE),
+    ],
+)
+def test_live_titles_nobody_listed(album: str, album_type: str, rule: Rule) -> None:
+    decision = classify(album, album_type)
+    assert decision.live and decision.rule is rule, decision
+
+
+@pytest.mark.parametrize(
+    ("album", "album_type", "track"),
+    [
+        ("Live Forever", "album", None),  # "live" a verb: an album named after its song
+        ("Live Forever", "single", None),
+        ("Live Wire", "album", None),
+        ("Live Slow", "album", None),
+        ("Live Deliberately", "album", None),
+        ("Live Your Dreams", "album", None),
+        ("Live and Let Die", "album", None),
+        ("Greatest Hits", "compilation", "Live Rust"),  # a track title is a song, never an album
+        ("Live Rust", "single", None),  # a single's title is its song's
+        ("Live in Paradise", "album", None),  # a city named like a word
+        ("Live at the Edge", "album", None),  # an idiom after "at the"
+        ("Live at the Witch Trials", "album", None),  # a phrase, not a venue's name
+        ("Alive", "album", "Olive"),
+    ],
+)
+def test_studio_look_alikes_stay_studio(album: str, album_type: str, track: str | None) -> None:
+    assert not classify(album, album_type, track).live

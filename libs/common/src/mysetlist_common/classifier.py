@@ -12,11 +12,19 @@ release titles, and tracks by an audio-features liveness above 0.8, when the cal
 Decisions worth knowing:
 - "Live Session(s)" is live (a live take); "BBC Sessions", "Peel Session" and "The Sun Sessions" are not
   decided by the rules: "sessions" also names studio outtakes, so MusicBrainz decides those releases.
-- "Live at/from/in <X>" needs <X> to look like a place: a year, a venue word ("Hall", "Stadium",
-  "Prison"...), a city or country from the tz database, or, after "at"/"from", a bare name that is not an
-  idiom ("at Peace", "from Scratch"). "Live at the Witch Trials" (a studio album) and "Live from the
-  Underground" (also studio) therefore stay studio; "Live at the Apollo" is left to MusicBrainz.
+- "Live at/from/in <X>" needs <X> to look like a place: a year, a venue word or venue kind ("Hall",
+  "Stadium", "Prison", "Odeon", "Academy"...), a place of the gazetteer (countries, US states, continents,
+  tz database cities and GeoNames cities of 150,000 people or more, names that are ordinary words left
+  out: "Live in Paradise" is a song), or, after "at"/"from", a bare name that is not an idiom ("at Peace",
+  "from Scratch"). After "at the", one word that is no idiom is a venue's name ("at the Fillmore", "at the
+  Roxy 1975", but "at the Edge", "at the Top"); a longer phrase is not ("Live at the Witch Trials", a studio
+  album; "Live from the Underground", also studio), so two-word venue names with no venue word ("the
+  Village Vanguard") are left to MusicBrainz.
 - A title that is just "Live" is a live album, but not a song: The Bangles' "Live" is a studio track.
+- An album title "Live <one word>" is live ("Live Rust", "Live Killers", "Live Berlin") unless the word
+  makes "live" a verb: an object or time ("Live Forever", "Live Again"), a manner ("Live Slow", "Live
+  Loudly") or "Live Wire". Track and single titles are songs ("Live Forever", "Live Wire"): the rule
+  skips them.
   An album title ending in "Live" ("Eagles Live", "Double Live") is live unless "live" is a verb there
   ("Long Live", "I Want to Live"); singles are song titles, so that rule skips them.
 - album_type "compilation" says nothing about liveness.
@@ -24,14 +32,13 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Literal
 
+from mysetlist_common.gazetteer import VENUE_WORDS, places
 from mysetlist_common.titles import dedupe_key_title, split_title, words
 
 
@@ -52,7 +59,7 @@ class Rule(StrEnum):
     LIVE_PHRASE = "live_phrase"  # "Live Version", "Recorded Live", "Live Session", "Acoustic Live"
     LIVE_AT_PLACE = "live_at_place"  # "Live at Leeds", "Live in Japan", "Live from Austin, TX"
     LIVE_YEAR = "live_year"  # "Live 1975-85", "Live in 1969"
-    LIVE_TITLE = "live_title"  # an album called just "Live" / "Live!" / "Live: ..."
+    LIVE_TITLE = "live_title"  # an album called "Live" / "Live!" / "Live: ...", or "Live <one word>"
     LIVE_SUFFIX = "live_suffix"  # an album title ending in "Live": "Eagles Live", "Double Live"
     UNPLUGGED = "unplugged"
     IN_CONCERT = "in_concert"
@@ -110,13 +117,6 @@ _PHRASES_AFTER_LIVE = _vocab(
     broadcast lounge album bootleg"""
 )
 _DETERMINERS = _vocab("the a an my your our his her their its this that these those me you him them us it")
-# Nouns naming where concerts happen; enough alone to make "Live at/in/from ..." a place.
-_VENUE_WORDS = _vocab(
-    """hall halls theatre theater theatres theaters arena stadium club bowl ballroom opera palace palais
-    forum garden gardens park festival fest cathedral church chapel prison jail penitentiary auditorium
-    coliseum colosseum amphitheatre amphitheater pavilion center centre tavern lounge cafe casino castle
-    studio studios stage bbc mtv radio kexp broadway"""
-)
 # "at"/"from" + a bare word is a place unless it is one of these idioms ("Live at Peace").
 _AT_IDIOMS = _vocab(
     """peace ease home large last night war heart sea once all first least best worst random risk will
@@ -130,33 +130,26 @@ _FROM_IDIOMS = _vocab(
 # Qualifiers that name a source, not a version: "(From "Live Free or Die Hard")", "(feat. ...)".
 _SOURCE_QUALIFIER_START = frozenset({"from", "feat", "ft", "featuring", "taken", "theme", "prod"})
 _KEY_WORDS = frozenset({"flat", "sharp", "major", "minor", "dur", "moll"})
-# tz database names that are ordinary English words, not places people name concerts after.
-_NOT_PLACES = frozenset({"center", "christmas", "easter", "wake", "troll", "midway", "resolute"})
-_REGIONS = (
-    *("europe", "asia", "africa", "america", "americas", "australia", "scandinavia"),
-    *("uk", "usa", "england", "scotland", "wales"),
+# "at the" + one of these is a phrase, not a venue: "Live at the Edge", "Live at the Top".
+_AT_THE_IDIOMS = _vocab(
+    """top bottom edge end start beginning moment door doors gate gates crossroads wheel controls helm mercy
+    limit limits border borders altar front back races movies party disco beach hop seaside same threshold
+    brink peak summit core heart table window wall river lake sea shore ocean fair circus rodeo prom dance
+    ball show scene station office zoo wedding funeral bar feet foot center centre margin margins heights
+    apocalypse rapture crossfire crossroad dawn wake weekend zenith"""
+)
+_COMPASS = frozenset({"east", "west", "north", "south"})
+# A word after "Live" in an album title that makes "live" a verb: manner ("Live Slow", "Live Loudly").
+_MANNER = _vocab(
+    """slow loud wild strong right well big hard easy true clean simple happy brave bold love laugh learn
+    die on in large small high low deep rich poor proud alone together"""
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _COMMA_REGION = re.compile(r",\s*[A-Z]{2}\b")  # "Austin, TX"
 
 
-@cache
-def _places() -> frozenset[tuple[str, ...]]:
-    """Cities and countries from the tz database (the tzdata package), as word tuples."""
-    root = importlib.resources.files("tzdata").joinpath("zoneinfo")
-    names: set[str] = set(_REGIONS)
-    for line in root.joinpath("iso3166.tab").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            country = re.sub(r"\(.*?\)", "", line.split("\t")[1])
-            names.update(part for part in country.split("&"))
-    for line in root.joinpath("zone.tab").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            names.add(line.split("\t")[2].rsplit("/", 1)[-1].replace("_", " "))
-    return frozenset(tuple(ws) for n in names if (ws := tuple(words(n))) and ws[0] not in _NOT_PLACES)
-
-
 def _starts_with_place(ws: Sequence[str]) -> bool:
-    return any(tuple(ws[:n]) in _places() for n in range(1, min(4, len(ws)) + 1))
+    return any(tuple(ws[:n]) in places() for n in range(1, min(4, len(ws)) + 1))
 
 
 def _is_key(ws: Sequence[str]) -> bool:
@@ -164,15 +157,26 @@ def _is_key(ws: Sequence[str]) -> bool:
     return bool(ws) and len(ws[0]) == 1 and ws[0] in "abcdefg" and (len(ws) == 1 or ws[1] in _KEY_WORDS)
 
 
+def _named_venue(name: Sequence[str]) -> bool:
+    """Whether the words after "at the" are a venue's own name: one word that is no idiom ("the Roxy",
+    "the Fillmore East", "the Apollo 1962"), not a phrase ("the Witch Trials", "the Edge of Time")."""
+    while name and (_YEAR.fullmatch(name[-1]) or name[-1] in _COMPASS):
+        name = name[:-1]  # "Fillmore East", "Roxy 1975"
+    return len(name) == 1 and name[0] not in _AT_THE_IDIOMS and not name[0].isdigit()
+
+
 def _is_place(prep: str, rest: Sequence[str], raw: str) -> bool:
     """Whether the words after "live at/from/in/on" name where a concert was."""
     if not rest or _is_key(rest):
         return False
-    if any(_YEAR.fullmatch(w) for w in rest) or any(w in _VENUE_WORDS for w in rest):
+    if any(_YEAR.fullmatch(w) for w in rest) or any(w in VENUE_WORDS for w in rest):
         return True
     if _COMMA_REGION.search(raw) or _starts_with_place(words(raw.rsplit(",", 1)[-1]) if "," in raw else ()):
         return True  # "Live from Austin, TX", "Live at the O2, London"
     if rest[0] in _DETERMINERS:
+        after_comma = len(words(raw.split(",", 1)[1])) if "," in raw else 0
+        if rest[0] == "the" and prep == "at" and _named_venue(rest[1 : len(rest) - after_comma]):
+            return True  # "Live at the Fillmore", "Live at the Roxy 1975"
         return rest[0] == "the" and _starts_with_place(rest[1:])  # "Live in the UK"
     if prep == "in":
         return _starts_with_place(rest)
@@ -225,6 +229,12 @@ def _qualifier_marker(qualifier: str) -> Marker | None:
     return None
 
 
+def _live_and_a_noun(word: str) -> bool:
+    """Whether "Live <word>" names a live album: not a verb with its object or manner ("Live Forever",
+    "Live Again", "Live Slow", "Live Deliberately"). Only album titles ask: a song "Live Wire" is a song."""
+    return word not in _VERB_AFTER and word not in _MANNER and not word.endswith("ly")
+
+
 def live_marker(title: str, *, album_title: bool = False) -> Marker | None:
     """The live marker in one title, if any. `album_title` allows a bare "Live" title ("Live!")."""
     parts = split_title(title)
@@ -237,6 +247,8 @@ def live_marker(title: str, *, album_title: bool = False) -> Marker | None:
             return Marker(Rule.LIVE_TITLE, segment.strip())
         if marker := _phrase_marker(ws, segment):
             return marker
+        if album_title and len(ws) == 2 and ws[0] == "live" and _live_and_a_noun(ws[1]):
+            return Marker(Rule.LIVE_TITLE, segment.strip())  # "Live Rust", "Live Berlin", but "Live Forever"
         if album_title and len(ws) > 1 and ws[-1] == "live" and ws[-2] not in _VERB_BEFORE | _OBJECTS:
             return Marker(Rule.LIVE_SUFFIX, segment.strip())  # but "Long Live", "I Want to Live"
     return None

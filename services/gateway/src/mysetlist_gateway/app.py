@@ -10,7 +10,7 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
-from mysetlist_gateway import admin, kickoff, read_api, search, sse_proxy, web
+from mysetlist_gateway import admin, decisions_api, kickoff, read_api, search, sse_proxy, web
 
 
 def create_app() -> FastAPI:
@@ -34,6 +34,7 @@ def create_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(search.router)
     app.include_router(read_api.router)
+    app.include_router(decisions_api.router)
     app.include_router(sse_proxy.router)
     app.include_router(web.router)
     return app

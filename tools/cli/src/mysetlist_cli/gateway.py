@@ -85,6 +85,20 @@ class Gateway:
                 return None
             raise
 
+    def decisions(self, artist_id: str, **params: str) -> list[dict[str, Any]]:
+        """Every catalog decision matching the filters (outcome, rule, q), all pages."""
+        items: list[dict[str, Any]] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = self._call(
+                "GET",
+                f"/api/artists/{artist_id}/catalog/decisions",
+                params={**params, "limit": 200, "offset": offset},
+            )
+            items += page["items"]
+            offset = page["nextOffset"]
+        return items
+
     def status(self, artist_id: str) -> ImportStatusDocument:
         return _status_document(self._call("GET", f"/api/artists/{artist_id}/status"))
 

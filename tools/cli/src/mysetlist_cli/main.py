@@ -2,7 +2,7 @@
 
 import typer
 
-from mysetlist_cli import classify, commands
+from mysetlist_cli import classify, commands, why
 
 app = typer.Typer(
     name="mysetlist",
@@ -13,3 +13,4 @@ app = typer.Typer(
 )
 commands.register(app)
 classify.register(app)
+why.register(app)

@@ -223,6 +223,129 @@ function pagedList(kind, render, query) {
   return { load };
 }
 
+// ------------------------------------------------------------------------------------------ not in this catalog
+
+// Plain words for the rules that leave a track out (GET /api/artists/{id}/catalog/decisions names the rule).
+const RULE_LABEL = {
+  duplicate: "Duplicates of a version in the catalog",
+  not_credited: "The artist is not credited",
+  malformed: "Spotify's answer could not be read",
+  live_qualifier: "Live recordings: marked live in the title",
+  live_phrase: "Live recordings: a live phrase in the title",
+  live_at_place: "Live recordings: live at a place",
+  live_year: "Live recordings: live in a year",
+  live_title: "Live recordings: a release titled Live",
+  live_suffix: "Live recordings: a release title ending in Live",
+  unplugged: "Live recordings: Unplugged",
+  in_concert: "Live recordings: In Concert",
+  concert_at_place: "Live recordings: a concert at a place",
+  musicbrainz_live_release: "Live recordings: a live release on MusicBrainz",
+  liveness: "Live recordings: sounds live to Spotify",
+};
+const ruleLabel = (rule) => RULE_LABEL[rule] || rule.replaceAll("_", " ");
+
+function decisionItem(decision) {
+  const kept = decision.keptVersion;
+  const release = decision.releaseName || "unknown release";
+  return el(
+    "li",
+    { class: "decision", "data-track-id": decision.spotifyTrackId, "data-rule": decision.rule },
+    el("div", { class: "title" }, decision.trackName || "(no name)"),
+    el("div", { class: "sub" }, decision.outcome === "pending" ? `${release} · not decided yet` : release),
+    el("div", { class: "sub reason-text" }, decision.reason),
+    kept
+      ? el("div", { class: "sub kept-version" },
+          `Kept version: ${kept.trackName || kept.spotifyTrackId} on ${kept.releaseName || "unknown release"}`)
+      : null,
+  );
+}
+
+// A paged list of decisions; `query` adds the filters. Answers that arrive after a newer load are dropped.
+function decisionList(list, more, query) {
+  let offset = 0;
+  let latest = 0;
+  async function load(reset) {
+    const ticket = ++latest;
+    if (reset) offset = 0;
+    const base = `/api/artists/${view.artist.id}/catalog/decisions?limit=${PAGE}&offset=${offset}`;
+    const page = await api(`${base}&${query()}`);
+    if (ticket !== latest) return null;
+    const items = page.items.map(decisionItem);
+    if (reset) list.replaceChildren(...items);
+    else list.append(...items);
+    list.setAttribute("aria-busy", "false");
+    offset = page.nextOffset ?? offset;
+    more.hidden = page.nextOffset === null;
+    return page;
+  }
+  more.addEventListener("click", () => load(false).catch(() => (more.hidden = true)));
+  return { load };
+}
+
+// One expandable reason: its tracks load the first time it is opened.
+function reasonGroup(rule, count) {
+  const list = el("ol", { class: "list", "aria-busy": "true" });
+  const more = el("button", { type: "button", class: "more", hidden: true }, "More tracks");
+  const details = el(
+    "details",
+    { class: "reason", "data-rule": rule },
+    el("summary", {}, ruleLabel(rule), " ", el("span", { class: "count" }, `(${count})`)),
+    list,
+    more,
+  );
+  const pages = decisionList(list, more, () => `rule=${encodeURIComponent(rule)}`);
+  let loaded = false;
+  details.addEventListener("toggle", () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    pages.load(true).catch((error) => {
+      loaded = false;
+      list.replaceChildren(el("li", { class: "empty" }, `Could not load these tracks: ${error.message}`));
+    });
+  });
+  return details;
+}
+
+async function loadDropped() {
+  const first = await api(`/api/artists/${view.artist.id}/catalog/decisions?limit=1`);
+  const { byOutcome, byRule } = first.counts;
+  const left = byOutcome.dropped + byOutcome.pending;
+  $("dropped-total").textContent = `(${left})`;
+  const reasons = $("dropped-reasons");
+  if (left === 0) reasons.replaceChildren(el("p", { class: "empty" }, "Every track Spotify lists is in the catalog."));
+  else reasons.replaceChildren(...Object.entries(byRule).map(([rule, count]) => reasonGroup(rule, count)));
+  $("dropped").hidden = false;
+}
+
+// The search lists matching left-out tracks in place of the reasons; an empty search shows the reasons again.
+function setupDroppedSearch() {
+  const input = $("dropped-search");
+  const results = $("dropped-results");
+  const more = $("dropped-results-more");
+  const status = $("dropped-status");
+  const pages = decisionList(results, more, () => `outcome=dropped&q=${encodeURIComponent(input.value.trim())}`);
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const text = input.value.trim();
+      results.hidden = !text;
+      $("dropped-reasons").hidden = Boolean(text);
+      if (!text) {
+        more.hidden = true;
+        status.textContent = "";
+        return;
+      }
+      try {
+        const page = await pages.load(true);
+        if (page) status.textContent = `${page.total} left-out ${page.total === 1 ? "track matches" : "tracks match"} “${text}”`;
+      } catch (error) {
+        status.textContent = `Search failed: ${error.message}`;
+      }
+    }, 200); // debounce: one request per pause in typing
+  });
+}
+
 function renderArtist(artist) {
   view.artist = artist;
   // a fresh shell is named by its Ticketmaster id until the shows phase records the real name
@@ -297,6 +420,12 @@ function phaseDone(name) {
   view.loaded[name] = true;
   const list = name === "shows" ? view.shows : view.songs;
   list.load(true).catch((error) => ($("import-message").textContent = `Could not load ${name}: ${error.message}`));
+  if (name === "catalog") {
+    loadDropped().catch((error) => {
+      $("dropped-status").textContent = `Could not load the tracks left out: ${error.message}`;
+      $("dropped").hidden = false;
+    });
+  }
   refreshArtist().catch(() => {});
 }
 
@@ -411,6 +540,7 @@ async function showArtist(slug) {
   view.songs = pagedList("songs", songItem, () => `&sort=${$("songs-sort").value}`);
   $("songs-sort").addEventListener("change", () => view.loaded.catalog && view.songs.load(true));
   $("retry-button").addEventListener("click", startImport);
+  setupDroppedSearch();
   let artist;
   try {
     artist = await api(`/api/artists/by-slug/${encodeURIComponent(slug)}`); // follows 308 from old slugs
