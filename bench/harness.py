@@ -138,6 +138,32 @@ def service(
         yield url
 
 
+@contextmanager
+def prometheus(targets: Sequence[str], log: str) -> Iterator[str | None]:
+    """Prometheus scraping `targets` (base URLs) every 5 s like the stack's; None when it is not installed."""
+    import shutil
+    import tempfile
+
+    binary = shutil.which("prometheus")
+    if binary is None:
+        yield None
+        return
+    port = stack().free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-prometheus-") as folder:
+        hosts = ", ".join(f'"{urllib.parse.urlsplit(t).netloc}"' for t in targets)
+        config = Path(folder) / "prometheus.yml"
+        config.write_text(
+            f"global: {{scrape_interval: 5s}}\nscrape_configs:\n"
+            f"  - {{job_name: mysetlist, static_configs: [{{targets: [{hosts}]}}]}}\n"
+        )
+        argv = [
+            binary, f"--config.file={config}", f"--storage.tsdb.path={folder}/data",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]  # fmt: skip
+        with process(argv, dict(os.environ), f"http://127.0.0.1:{port}/-/ready", log):
+            yield f"http://127.0.0.1:{port}"
+
+
 async def create_topics(bootstrap: str, prefix: str, names: Sequence[str] = IMPORT_TOPICS) -> None:
     """Made before anyone subscribes, so no consumer waits for a metadata refresh to see them."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic

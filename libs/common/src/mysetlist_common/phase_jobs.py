@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from aiokafka.errors import KafkaError
+from faststream.exceptions import IncorrectState
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -72,7 +73,8 @@ async def enqueue(session: AsyncSession, phase: Phase, event: ImportRequestedEve
 
 def is_infrastructure_error(exc: BaseException) -> bool:
     """PostgreSQL or Kafka unreachable: nothing the phase did wrong, so it does not count as a failure."""
-    if isinstance(exc, OperationalError | InterfaceError | KafkaError | OSError | TimeoutError):
+    infrastructure = OperationalError | InterfaceError | KafkaError | IncorrectState | OSError | TimeoutError
+    if isinstance(exc, infrastructure):  # IncorrectState: the broker is not connected (yet, or any more)
         return True
     if isinstance(exc, DBAPIError):
         code = str(getattr(exc.orig, "sqlstate", "") or "")
@@ -182,6 +184,8 @@ class PhaseRunner:
             task = asyncio.current_task()
             if task is not None and task.cancelling():  # we are stopping, not just this phase
                 raise
+        except Exception as exc:  # the job could not even be handed back: its lease runs out instead
+            log.warning("%s job %s: %s; its lease will expire", self.phase, job.import_id, _kind(exc))
         finally:
             lease.cancel()
             self.running.pop(job.import_id, None)
