@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     catalog_isrc_backfill_per_s: float = 2.0
 
     # Phases run as durable jobs (mysetlist_common.phase_jobs), claimed by any replica.
-    phase_workers: int = Field(default=16, description="phases one ingest process runs at once")
+    phase_workers: int = Field(
+        default=50, description="phases one ingest process runs at once (the upstream budgets pace them)"
+    )
     phase_lease_s: float = Field(
         default=15.0, description="how soon another replica takes over the phase of a crashed worker"
     )
