@@ -31,6 +31,7 @@ from faststream.exceptions import IncorrectState
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.events import ImportRequestedEvent, Phase
@@ -73,7 +74,9 @@ async def enqueue(session: AsyncSession, phase: Phase, event: ImportRequestedEve
 
 def is_infrastructure_error(exc: BaseException) -> bool:
     """PostgreSQL or Kafka unreachable: nothing the phase did wrong, so it does not count as a failure."""
-    infrastructure = OperationalError | InterfaceError | KafkaError | IncorrectState | OSError | TimeoutError
+    infrastructure = (
+        OperationalError | InterfaceError | PoolTimeout | KafkaError | IncorrectState | OSError | TimeoutError
+    )
     if isinstance(exc, infrastructure):  # IncorrectState: the broker is not connected (yet, or any more)
         return True
     if isinstance(exc, DBAPIError):
