@@ -32,6 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, however it is loaded
+from processes import ServiceProcess, group_members, start_time
+from replicas import Replica, ReplicaError, count, leftovers
+
 REPO = Path(__file__).resolve().parents[2]
 STACK = Path(__file__).resolve().parent
 LOCAL = Path(os.environ.get("MYSETLIST_LOCAL_DIR", REPO / ".local"))
@@ -99,14 +103,6 @@ def stack_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def start_time(pid: int) -> str | None:
-    """The kernel's start time of a process: with the pid it names one process, even after pid reuse."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
 @dataclass
 class Daemon:
     """A background process in its own session, remembered by a pid file ("pid start-time")."""
@@ -171,19 +167,7 @@ class Daemon:
     def _group_alive(self, pgid: int) -> bool:
         if self._proc is not None:
             self._proc.poll()  # reap our own child so it does not linger as a zombie
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
-        # zombies still count for killpg: look at the real states
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                return True
-        return False
+        return bool(group_members(pgid))  # zombies would still count for killpg(pgid, 0)
 
 
 # ---------------------------------------------------------------- Kafka
@@ -522,9 +506,17 @@ class Service:
     def exists(self) -> bool:
         return any(REPO.glob(f"*/*/src/{self.module}/__main__.py"))
 
-    @property
-    def daemon(self) -> Daemon:
-        return Daemon(self.name, RUN / f"{self.name}.pid", LOGS / f"{self.name}.log")
+    def replicas(self) -> list[Replica]:
+        """The processes `up` runs (PROGRESS_REPLICAS, SHOWS_INGEST_REPLICAS, CATALOG_INGEST_REPLICAS)."""
+        return [
+            Replica(self.name, self.module, self.port_env, self.port, i, RUN, LOGS)
+            for i in range(count(self.name))
+        ]
+
+    def every_process(self) -> list[ServiceProcess]:
+        """Its replicas plus any an earlier `up` with more replicas left running: what `down` stops."""
+        wanted = self.replicas()
+        return [r.process() for r in wanted] + leftovers(self.name, self.module, len(wanted), RUN, LOGS)
 
 
 # Start order: upstream simulator first, consumers before the gateway that feeds them.
@@ -563,30 +555,27 @@ def uv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "uv"]
 
 
-def start_services(services: Sequence[Service], timeout: float = 90.0) -> dict[str, str]:
-    """Start every service not yet serving, all at once (they share nothing at start-up), then wait for
-    each one's /healthz. Returns each one's state: running, external, started or FAILED: why."""
+def start_services(replicas: Sequence[Replica], timeout: float = 90.0) -> dict[str, str]:
+    """Start every replica not yet serving, all at once (they share nothing at start-up), then wait for
+    each one's /healthz. Returns each one's state by name: running, external, started or FAILED: why."""
     states: dict[str, str] = {}
-    spawned: list[tuple[Service, Daemon]] = []
-    for svc in services:
-        daemon = svc.daemon
-        if daemon.pid() is not None:
-            states[svc.name] = "running"
-        elif port_open(svc.port):
-            states[svc.name] = "external"
+    spawned: list[tuple[Replica, ServiceProcess]] = []
+    for replica in replicas:
+        process = replica.process()
+        if process.pid() is not None:  # its own process, whoever started it and whatever became of them
+            states[replica.name] = "running"
+        elif port_open(replica.port):
+            states[replica.name] = "external"
         else:
-            argv = [*uv(), "run", "--no-sync", "python", "-m", svc.module]
-            if svc.name == "simulator":
-                argv += ["--port", str(svc.port)]
-            daemon.spawn(argv, env=service_env())
-            spawned.append((svc, daemon))
-    for svc, daemon in spawned:
-        url = f"http://127.0.0.1:{svc.port}/healthz"
+            process.spawn(replica.env(service_env()))
+            spawned.append((replica, process))
+    for replica, process in spawned:
+        url = f"http://127.0.0.1:{replica.port}/healthz"
         try:
-            wait_until(functools.partial(http_ok, url), timeout, svc.name, daemon.alive)
-            states[svc.name] = "started"
+            wait_until(functools.partial(http_ok, url), timeout, replica.name, process.alive)
+            states[replica.name] = "started"
         except StackError as err:
-            states[svc.name] = f"FAILED: {err}; see {daemon.logfile}"
+            states[replica.name] = f"FAILED: {err}; see {process.logfile}"
     return states
 
 
@@ -605,7 +594,8 @@ def prometheus_daemon() -> Daemon:
 def render_prometheus_config(dest: Path) -> Path:
     """The scrape config with the ports in force and the SLO rules of deploy/observability."""
     dest.mkdir(parents=True, exist_ok=True)
-    values = {svc.port_env: f"127.0.0.1:{svc.port}" for svc in SERVICES}
+    # Every replica is a target: "127.0.0.1:8002", "127.0.0.1:8102" inside the template's quotes.
+    values = {svc.port_env: '", "'.join(f"127.0.0.1:{r.port}" for r in svc.replicas()) for svc in SERVICES}
     values["RULES"] = str(RULES)
     text = Template((STACK / "prometheus" / "prometheus.yml").read_text()).substitute(values)
     conf = dest / "prometheus.yml"
@@ -692,7 +682,7 @@ def migrate() -> None:
 
 
 def line(name: str, where: str, state: str) -> None:
-    say(f"  {name:<15} {where:<32} {state}")
+    say(f"  {name:<18} {where:<32} {state}")
 
 
 def up() -> int:
@@ -704,12 +694,17 @@ def up() -> int:
         line("postgres", f"127.0.0.1:{pg.port}", pg.start())
         migrate()
         line("migrations", "alembic", "at head")
-        states = start_services([svc for svc in SERVICES if svc.exists()])
+        built = [svc for svc in SERVICES if svc.exists()]
+        states = start_services([replica for svc in built for replica in svc.replicas()])
         for svc in SERVICES:
-            state = states.get(svc.name, f"not built yet (no {svc.module}/__main__.py)")
-            line(svc.name, f"http://127.0.0.1:{svc.port}" if svc.name in states else "-", state)
-            if state.startswith("FAILED"):  # reported; the rest still start; `up` fails at the end
-                failed.append(svc.name)
+            if svc not in built:
+                line(svc.name, "-", f"not built yet (no {svc.module}/__main__.py)")
+                continue
+            for replica in svc.replicas():
+                state = states[replica.name]
+                line(replica.name, f"http://127.0.0.1:{replica.port}", state)
+                if state.startswith("FAILED"):  # reported; the rest still start; `up` fails at the end
+                    failed.append(replica.name)
         state = start_prometheus()
         if state == "missing":
             line("prometheus", "-", "not installed (Debian: apt-get install prometheus)")
@@ -726,7 +721,8 @@ def up() -> int:
 def down() -> None:
     with stack_lock():
         for svc in reversed(SERVICES):
-            line(svc.name, "", "stopped" if svc.daemon.stop() else "was not running")
+            for process in svc.every_process():
+                line(process.name, "", "stopped" if process.stop() else "was not running")
         line("prometheus", "", "stopped" if prometheus_daemon().stop() else "was not running")
         line("kafka", "", "stopped" if Kafka().stop() else "was not running")
         line("postgres", "", "stopped" if Postgres().stop() else "was not running")
@@ -736,14 +732,14 @@ def status() -> int:
     """Print what runs; exit 1 when something the stack would start is down."""
     down_count = 0
 
-    def show(name: str, ours: bool, healthy: bool, url: str) -> None:
+    def show(name: str, ours: bool, healthy: bool, url: str, pid: int | None = None) -> None:
         nonlocal down_count
         if healthy:
             state = "up" if ours else "up (not started by the stack)"
         else:
             state = "DOWN"
             down_count += 1
-        line(name, url, state)
+        line(name, url, f"{state} (pid {pid})" if pid else state)
 
     kafka, pg = Kafka(), Postgres()
     show("kafka", kafka.running(), port_open(kafka.port), kafka.bootstrap)
@@ -752,8 +748,10 @@ def status() -> int:
         if not svc.exists():
             line(svc.name, "-", "not built yet")
             continue
-        ok = http_ok(f"http://127.0.0.1:{svc.port}/healthz")
-        show(svc.name, svc.daemon.pid() is not None, ok, f"http://127.0.0.1:{svc.port}")
+        for replica in svc.replicas():
+            pid = replica.process().pid()
+            ok = http_ok(f"http://127.0.0.1:{replica.port}/healthz")
+            show(replica.name, pid is not None, ok, f"http://127.0.0.1:{replica.port}", pid)
     if prometheus_binary():
         port = prometheus_port()
         show(
@@ -786,7 +784,7 @@ def main(argv: list[str]) -> int:
         else:
             say("usage: stack.py up|down|status|infra|install-kafka|install-postgres|apt-install PKG...")
             return 2
-    except StackError as err:
+    except (StackError, ReplicaError) as err:
         say(f"error: {err}")
         return 1
     return 0
