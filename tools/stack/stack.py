@@ -253,7 +253,8 @@ class Kafka:
         if (self.data / "meta.properties").exists():
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        run(self.java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(conf)))
+        # `--cluster-id=`: an id that starts with "-" would otherwise read as an option
+        run(self.java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(conf)))
 
     def running(self) -> bool:
         return self.daemon.pid() is not None
@@ -752,6 +753,9 @@ def status() -> int:
             pid = replica.process().pid()
             ok = http_ok(f"http://127.0.0.1:{replica.port}/healthz")
             show(replica.name, pid is not None, ok, f"http://127.0.0.1:{replica.port}", pid)
+        for process in svc.every_process()[len(svc.replicas()) :]:  # left by an `up` with more replicas
+            if process.pid() is not None:
+                line(process.name, "-", f"up (pid {process.pid()}), beyond the replica count: `make down`")
     if prometheus_binary():
         port = prometheus_port()
         show(
