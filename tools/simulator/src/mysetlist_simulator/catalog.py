@@ -24,6 +24,7 @@ MARKETS = words.words_of(
 )
 # Without `market`, every album is listed once per market group below under its own ids.
 VARIANT_MARKETS = (("JP", "TW", "HK"), ("BR", "AR", "MX"))
+GENRES = ("Rock", "Pop", "Alternative", "Folk", "Electronic")
 LABELS = ("Northbound Records", "Paper Moon Music", "Lantern Sound", "Blue Harbor", "Kestrel Recordings")
 
 
@@ -222,20 +223,8 @@ class Catalog:
     """Everything one seed generates, with the indexes the endpoints look things up in."""
 
     def __init__(self, seed: int) -> None:
-        self.seed = seed
         rng = random.Random(seed)
-        self.ids = Ids(rng)
-        self.artists: list[Artist] = []
-        self.by_tm_id: dict[str, Artist] = {}
-        self.attractions: dict[str, Attraction] = {}
-        self.events: dict[str, Event] = {}
-        self.venues: list[Venue] = []
-        self.spotify_artists: dict[str, SpotifyArtist] = {}
-        self.albums: dict[str, Album] = {}
-        self.tracks: dict[str, Track] = {}
-        self.albums_by_artist: dict[str, list[Album]] = {}
-        self.copies: dict[str, list[Album]] = {}  # canonical album id -> its market copies
-        self.release_groups_by_mbid: dict[str, list[ReleaseGroup]] = {}
+        self._indexes(seed, Ids(rng))
         self._venues(rng)
         self.support_acts = [self._attraction(rng, words.artist_name(rng), False) for _ in range(30)]
         self.guests = [self._spotify_artist(rng, words.artist_name(rng)) for _ in range(40)]
@@ -253,6 +242,32 @@ class Catalog:
         for event in self.events_sorted:
             for support in event.attractions[1:]:
                 self.events_by_attraction.setdefault(support.id, []).append(event)
+
+    def _indexes(self, seed: int, ids: Ids) -> None:
+        self.seed = seed
+        self.ids = ids
+        self.artists: list[Artist] = []
+        self.by_tm_id: dict[str, Artist] = {}
+        self.attractions: dict[str, Attraction] = {}
+        self.events: dict[str, Event] = {}
+        self.venues: list[Venue] = []
+        self.spotify_artists: dict[str, SpotifyArtist] = {}
+        self.albums: dict[str, Album] = {}
+        self.tracks: dict[str, Track] = {}
+        self.albums_by_artist: dict[str, list[Album]] = {}
+        self.copies: dict[str, list[Album]] = {}  # canonical album id -> its market copies
+        self.release_groups_by_mbid: dict[str, list[ReleaseGroup]] = {}
+        self.version = 0  # bumped whenever artists are added after generation (the population)
+
+    @classmethod
+    def shard(cls, parent: Catalog, ids: Ids, support_acts: list[Attraction]) -> Catalog:
+        """An empty catalog that generates with the parent's venues and guests but its own ids and
+        support acts: one population artist is generated into it, then merged into the parent."""
+        shard = cls.__new__(cls)
+        shard._indexes(parent.seed, ids)
+        shard.venues, shard.twin_count, shard.guests = parent.venues, parent.twin_count, parent.guests
+        shard.support_acts = support_acts
+        return shard
 
     # --- Ticketmaster -------------------------------------------------------------------------
     def _venues(self, rng: random.Random) -> None:
@@ -284,7 +299,7 @@ class Catalog:
             name=name,
             spotify_id=self.ids.spotify() if linked else None,
             mbid=self.ids.mbid() if mbid else None,
-            genre=rng.choice(("Rock", "Pop", "Alternative", "Folk", "Electronic")),
+            genre=rng.choice(GENRES),
         )
         self.attractions[attraction.id] = attraction
         return attraction

@@ -41,7 +41,12 @@ DEFAULTS: dict[str, Any] = {
     "spotify_client_id": "sim-spotify-client",
     "spotify_client_secret": "sim-spotify-secret",
     "token_ttl_s": 3600,
+    # Ticketmaster's "daily" quota period: a short one lets a test live through a quota reset.
+    "ticketmaster_quota_period_s": 86400.0,
+    # Generated artists beside the fixed seven (mysetlist_simulator.population), made when first asked for.
+    "population": 0,
 }
+MAX_POPULATION = 100_000
 
 # Fixed at start: changing them needs a new process (the catalog is generated from the seed).
 START_ONLY: dict[str, Any] = {"seed": 1, "host": "127.0.0.1", "port": 8100}
@@ -120,6 +125,10 @@ class SimConfig:
             or sum(staged["fault_rates"].values()) > 1
         ):
             raise ConfigError("fault_rates are fractions of requests and must add up to at most 1")
+        if staged["population"] > MAX_POPULATION:
+            raise ConfigError(f"population must be at most {MAX_POPULATION}")
+        if staged["ticketmaster_quota_period_s"] <= 0:
+            raise ConfigError("ticketmaster_quota_period_s must be positive")
         if staged["ticketmaster_max_page_size"] < 1:
             raise ConfigError("ticketmaster_max_page_size must be at least 1")
         self.values = staged

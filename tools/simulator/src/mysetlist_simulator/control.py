@@ -17,6 +17,7 @@ def _sim(request: Request) -> Sim:
 
 
 async def artists(request: Request) -> Response:
+    sim = _sim(request)
     return json_response(
         [
             {
@@ -28,14 +29,18 @@ async def artists(request: Request) -> Response:
                 "events": len(a.events),
                 "recordings": len(a.truth_recordings),
                 "support_acts": a.support_acts,  # their truth is served too
+                "population": False,
             }
-            for a in _sim(request).catalog.artists
+            for a in sim.catalog.artists
         ]
+        + sim.population.listing(sim.config.population)
     )
 
 
 async def truth(request: Request) -> Response:
-    found = _sim(request).catalog.truth(request.path_params["tm_attraction_id"])
+    sim, tm_id = _sim(request), request.path_params["tm_attraction_id"]
+    sim.population.reveal([tm_id], sim.config.population)
+    found = sim.catalog.truth(tm_id)
     if found is None:
         return json_response({"error": "unknown tm_attraction_id"}, 404)
     return json_response(found)

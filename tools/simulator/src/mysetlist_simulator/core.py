@@ -16,6 +16,7 @@ from starlette.routing import Route
 from .catalog import Catalog
 from .config import FAULT_KINDS, UPSTREAMS, SimConfig
 from .limits import DailyQuota, PenaltyBox, SlidingWindow
+from .population import population_of
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -59,6 +60,7 @@ class Sim:
     def __init__(self, config: SimConfig, catalog: Catalog | None = None) -> None:
         self.config = config
         self.catalog = catalog or Catalog(config.seed)
+        self.population = population_of(self.catalog)
         self.stats = Stats()
         self.rng = random.Random(config.seed)
         self.windows = SlidingWindow()
@@ -124,6 +126,8 @@ def upstream_route(
     async def serve(request: Request) -> Response:
         sim: Sim = request.app.state.sim
         sim.stats.request(upstream, endpoint)
+        # Population members are generated the first time a request names one of their ids.
+        sim.population.reveal_text(f"{request.url.path} {request.url.query}", sim.config.population)
         await sim.delay(upstream)
         verdict = check(sim, request)
         if verdict.reject is None:

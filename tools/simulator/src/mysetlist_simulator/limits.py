@@ -42,23 +42,23 @@ def per_second(rate: float, tolerance_s: float) -> tuple[int, float]:
 
 
 class DailyQuota:
-    """Calls per key in a 24 h period that starts with the key's first call (Ticketmaster's quota).
-    A limit of 0 allows no call at all (an exhausted quota)."""
+    """Calls per key in a period (24 h unless told otherwise) that starts with the key's first call
+    (Ticketmaster's quota). A limit of 0 allows no call at all (an exhausted quota)."""
 
     def __init__(self) -> None:
         self.periods: dict[str, tuple[float, int]] = {}
 
-    def take(self, key: str, limit: int, now: float) -> tuple[bool, int, float]:
+    def take(self, key: str, limit: int, now: float, period_s: float = 86400.0) -> tuple[bool, int, float]:
         """Returns (accepted, calls still available, period end as epoch seconds)."""
         start, used = self.periods.get(key, (now, 0))
-        if now >= start + 86400:
+        if now >= start + period_s:
             start, used = now, 0
         if used >= limit:
             self.periods[key] = (start, used)
-            return False, 0, start + 86400
+            return False, 0, start + period_s
         used += 1
         self.periods[key] = (start, used)
-        return True, max(limit - used, 0), start + 86400
+        return True, max(limit - used, 0), start + period_s
 
     def reset(self) -> None:
         self.periods.clear()

@@ -82,7 +82,8 @@ def check(sim: Sim, request: Request) -> Verdict:
         )
         body = fault(429, "policies.ratelimit.SpikeArrestViolation", text)
         return Verdict(json_response(body, 429), rate_limited=True)
-    ok, available, reset_at = sim.quota.take(f"tm:{key}", daily, time.time())
+    period = sim.config.ticketmaster_quota_period_s
+    ok, available, reset_at = sim.quota.take(f"tm:{key}", daily, time.time(), period)
     headers = {
         "Rate-Limit": str(daily),
         "Rate-Limit-Available": str(available),
@@ -288,7 +289,13 @@ class Renderer:
     so a page is a join of cached bytes (a 200-event page is about 1.5 MB)."""
 
     def __init__(self, sim: Sim) -> None:
+        self.events: dict[str, bytes] = {}
+        self.refresh(sim)
+
+    def refresh(self, sim: Sim) -> None:
+        """(Re)build the attraction bodies; events keep their cached bytes (they never change)."""
         catalog = sim.catalog
+        self.version = catalog.version
         upcoming = {a.id: 0 for a in catalog.attractions.values()}
         for e in catalog.events.values():
             for a in e.attractions:
@@ -297,7 +304,6 @@ class Renderer:
             a.id: attraction_json(a, upcoming[a.id]) for a in catalog.attractions.values()
         }
         self.attractions = {key: orjson.dumps(body) for key, body in self.attraction_bodies.items()}
-        self.events: dict[str, bytes] = {}
 
     def event(self, e: Event) -> bytes:
         body = self.events.get(e.id)
@@ -310,6 +316,8 @@ def renderer(sim: Sim) -> Renderer:
     cached = sim.caches.get("ticketmaster")
     if cached is None:
         cached = sim.caches["ticketmaster"] = Renderer(sim)
+    elif cached.version != sim.catalog.version:  # population members were generated since
+        cached.refresh(sim)
     return cached
 
 
@@ -450,10 +458,16 @@ async def attractions(sim: Sim, request: Request) -> Response:
         return paging
     size, page = paging
     wanted = normalise(request.query_params.get("keyword", ""))
-    found = [a for a in sim.catalog.attractions.values() if wanted in normalise(a.name)]
-    found.sort(key=lambda a: (normalise(a.name) != wanted, a.name))  # exact matches first
+    names = {a.id: a.name for a in sim.catalog.attractions.values()}
+    for member in sim.population.visible(sim.config.population):  # not generated yet: names suffice
+        names.setdefault(member.tm_id, member.name)
+        names.update((i, name) for i, name in member.support if i not in names)
+    found = [(i, name) for i, name in names.items() if wanted in normalise(name)]
+    found.sort(key=lambda a: (normalise(a[1]) != wanted, a[1]))  # exact matches first
+    shown = [i for i, _ in found[page * size : (page + 1) * size]]
+    sim.population.reveal(shown, sim.config.population)
     bodies = renderer(sim).attractions
-    chunk = [bodies[a.id] for a in found[page * size : (page + 1) * size]]
+    chunk = [bodies[i] for i in shown]
     return _paged(request, "attractions", len(found), chunk, size, page, f"{PREFIX}/attractions")
 
 
