@@ -208,3 +208,33 @@ async def test_attraction_search_by_keyword_folds_accents(
         await sim.get("/discovery/v2/attractions.json", params={"apikey": TM_KEY, "keyword": "zzqx"})
     ).json()
     assert "_embedded" not in none
+
+
+async def test_quota_period_sets_the_reset_and_a_new_period_has_a_fresh_quota(
+    sim: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    from mysetlist_simulator import ticketmaster
+
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(ticketmaster.time, "time", lambda: now[0])  # the quota's clock, not a sleep
+    await configure(sim, rate_limits={"ticketmaster_daily": 2}, ticketmaster_quota_period_s=60)
+    answers = [await tm_events(sim, size=1) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[-1].json()["fault"]["detail"]["errorcode"] == "policies.ratelimit.QuotaViolation"
+    # the period's real end: 60 s after the key's first call, in epoch milliseconds
+    assert {a.headers["Rate-Limit-Reset"] for a in answers} == {str(int((now[0] + 60) * 1000))}
+    now[0] += 59.9
+    assert (await tm_events(sim, size=1)).status_code == 429
+    now[0] += 0.1  # the next period
+    fresh = await tm_events(sim, size=1)
+    assert fresh.status_code == 200 and fresh.headers["Rate-Limit-Available"] == "1"
+    assert fresh.headers["Rate-Limit-Reset"] == str(int((now[0] + 60) * 1000))
+
+
+async def test_quota_period_is_a_positive_number_read_from_the_environment(sim: httpx.AsyncClient) -> None:
+    from mysetlist_simulator.config import SimConfig
+
+    assert (await sim.get("/_sim/config")).json()["ticketmaster_quota_period_s"] == 86400
+    assert (await sim.post("/_sim/config", json={"ticketmaster_quota_period_s": 0})).status_code == 400
+    env = SimConfig.from_env({"SIM_TICKETMASTER_QUOTA_PERIOD_S": "30"})
+    assert env.ticketmaster_quota_period_s == 30

@@ -166,6 +166,11 @@ class Population:
             if index is not None and index < n and index not in self.members:
                 self.member(index)
 
+    def hidden(self, token: str, n: int) -> bool:
+        """An id of a member generated earlier but beyond today's N (N was lowered)."""
+        index = self.by_id.get(token)
+        return index is not None and index >= n
+
     def reveal_text(self, text: str, n: int) -> None:
         if n > 0:
             self.reveal(TOKEN.findall(text), n)

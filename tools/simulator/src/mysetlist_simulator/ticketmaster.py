@@ -458,14 +458,15 @@ async def attractions(sim: Sim, request: Request) -> Response:
         return paging
     size, page = paging
     wanted = normalise(request.query_params.get("keyword", ""))
-    names = {a.id: a.name for a in sim.catalog.attractions.values()}
-    for member in sim.population.visible(sim.config.population):  # not generated yet: names suffice
+    n = sim.config.population
+    names = {a.id: a.name for a in sim.catalog.attractions.values() if not sim.population.hidden(a.id, n)}
+    for member in sim.population.visible(n):  # not generated yet: names suffice
         names.setdefault(member.tm_id, member.name)
         names.update((i, name) for i, name in member.support if i not in names)
     found = [(i, name) for i, name in names.items() if wanted in normalise(name)]
     found.sort(key=lambda a: (normalise(a[1]) != wanted, a[1]))  # exact matches first
     shown = [i for i, _ in found[page * size : (page + 1) * size]]
-    sim.population.reveal(shown, sim.config.population)
+    sim.population.reveal(shown, n)
     bodies = renderer(sim).attractions
     chunk = [bodies[i] for i in shown]
     return _paged(request, "attractions", len(found), chunk, size, page, f"{PREFIX}/attractions")
