@@ -6,13 +6,14 @@ STACK := python3 tools/stack/stack.py
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
 	@echo "make test    install what is missing, ruff + mypy + every test (real Kafka and PostgreSQL)"
 	@echo "make up | status | down    the local stack (ports in README.md)"
 	@echo "make bench   run bench/bench_*.py, results in bench-results/"
+	@echo "make scale   the long load scenarios (bench/bench_load.py A, B and C), results in bench-results/"
 
 install:
 	bash tools/stack/install.sh
@@ -52,3 +53,9 @@ demo: up
 bench:
 	bash tools/stack/install.sh
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)
+
+# The long load scenarios: 100 imports through the whole stack with replicas, including C (Retry-After
+# 90 s, a Ticketmaster quota that runs out mid-import). `make bench` runs A and B.
+scale:
+	bash tools/stack/install.sh --prometheus
+	BENCH_LOAD_SCENARIOS=A,B,C $(UV) run --no-sync python bench/run.py load

@@ -3,11 +3,14 @@ from the uncommitted ImportRequested, and the import still ends with exactly the
 
 import asyncio
 import time
+import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+
+from mysetlist_common.truth import stored as stored_rows
 
 pytestmark = pytest.mark.real
 
@@ -17,18 +20,10 @@ SLOW_TICKETMASTER_MS = 400  # so the kill lands while pages are still being fetc
 async def stored(database_url: str, artist_id: str) -> tuple[list[str], list[str]]:
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        shows = await conn.fetch(
-            "SELECT s.tm_event_id FROM show s JOIN show_artist l ON l.show_id = s.id WHERE l.artist_id = $1",
-            artist_id,
-        )
-        venues = await conn.fetch(
-            "SELECT DISTINCT v.tm_venue_id FROM venue v JOIN show s ON s.venue_id = v.id"
-            " JOIN show_artist l ON l.show_id = s.id WHERE l.artist_id = $1",
-            artist_id,
-        )
+        found = await stored_rows(conn, uuid.UUID(artist_id))
     finally:
         await conn.close()
-    return [r["tm_event_id"] for r in shows], [r["tm_venue_id"] for r in venues]
+    return found.shows, found.venues
 
 
 def wait_for(http: httpx.Client, artist_id: str, done: Any, timeout_s: float) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.testing import running_app
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
+from mysetlist_common.truth import catalog_problems as check_against_truth
 from mysetlist_common.upstream.musicbrainz import forget_cached
 from mysetlist_common.upstream.spotify import PROCESS
 
@@ -204,23 +205,6 @@ async def catalog_service() -> AsyncIterator[CatalogService]:
             yield service
     finally:
         await client.stop()
-
-
-def check_against_truth(stored: list[str], recordings: list[list[str]]) -> list[str]:
-    """What differs from a correct catalog: exactly one id of every recording and nothing else."""
-    problems = []
-    owner = {tid: i for i, rec in enumerate(recordings) for tid in rec}
-    per_recording: dict[int, list[str]] = {}
-    for tid in stored:
-        if tid not in owner:
-            problems.append(f"stored {tid} is no studio recording of the artist")
-        else:
-            per_recording.setdefault(owner[tid], []).append(tid)
-    for i, rec in enumerate(recordings):
-        got = per_recording.get(i, [])
-        if len(got) != 1:
-            problems.append(f"recording {rec} stored {len(got)} times: {got}")
-    return problems
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,368 @@
+"""Load benchmark: many imports at once through the whole stack, against one upstream budget.
+
+Each scenario starts the real stack (`tools/stack/stack.py up`: simulator, progress, 2 replicas of each
+ingest service, gateway) on ports and a local folder of its own, on the machine's Kafka and PostgreSQL
+(a database and a topic prefix of its own), sets the simulator up, asks the gateway for 100 distinct
+population artists within 10 s, waits until every import settles (completed or failed; a phase that is
+`waiting` for an upstream is not settled), compares each artist's rows with `/_sim/truth`, and stops
+the stack again.
+
+- A: population 150, the simulator at its default latency and limits.
+- B: as A, with the simulator's Spotify window at 100 per 30 s (a thirtieth of the services' pacing
+  setting, SPOTIFY_REQUESTS_PER_30S=3000): the services must live with 429s they did not expect.
+- C (`make scale` only): Spotify's window at 100 per 30 s with a Retry-After of 90 s, and a Ticketmaster
+  quota of 150 calls per 60 s period that runs out mid-import: imports should show `waiting` with a
+  `resumeAt`, then complete exact.
+
+Figures per scenario: imports completed / failed / exact / unsettled, the makespan (first request to
+last settled import), the bound (for each upstream: requests made, from `/_sim/stats`, divided by its
+rate - Ticketmaster 5/s, Spotify the simulator's per-30 s window / 30, MusicBrainz 1/s; the largest is
+the bound), makespan / bound, simulator 429s, p50/p99 time-to-complete of the sparse imports, imports
+seen waiting, and the peak RSS (VmHWM) of every service process. A failed import is a figure, not a
+crash: the benchmark completes its measurement and says what it saw. Each scenario has a hard timeout
+(reported as `timed_out`, imports still open as `unsettled`).
+
+    uv run python bench/run.py load                      # A and B (part of `make bench`)
+    BENCH_LOAD_SCENARIOS=A,B,C uv run python bench/run.py load   # what `make scale` runs
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import harness
+
+IMPORTS = 100
+POPULATION = 150
+KICKOFF_SECONDS = 10.0
+POLL_S = 1.0
+REPLICAS = {"SHOWS_INGEST_REPLICAS": "2", "CATALOG_INGEST_REPLICAS": "2"}
+PORT_NAMES = ("GATEWAY", "PROGRESS", "SHOWS_INGEST", "CATALOG_INGEST", "SIMULATOR", "PROMETHEUS")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    what: str
+    sim_config: dict[str, Any]
+    timeout_s: float  # the whole import wave, from the first request
+
+
+SCENARIOS = {
+    "A": Scenario("A", "simulator defaults", {}, 900),
+    "B": Scenario("B", "Spotify window 100 per 30 s", {"rate_limits": {"spotify_per_30s": 100}}, 1200),
+    "C": Scenario(
+        "C",
+        "Spotify 100 per 30 s with Retry-After 90 s; Ticketmaster quota 150 per 60 s period",
+        {
+            "rate_limits": {"spotify_per_30s": 100, "ticketmaster_daily": 150},
+            "spotify_retry_after_s": 90,
+            "ticketmaster_quota_period_s": 60,
+        },
+        1800,
+    ),
+}
+
+
+@dataclass
+class Import:
+    artist: dict[str, Any]
+    sent_s: float = 0.0
+    artist_id: str | None = None
+    kickoff_error: str | None = None
+    stage: str = "pending"
+    settled_s: float | None = None
+    waited: set[str] = field(default_factory=set)  # upstreams a phase was seen waiting for
+    resume_at: str | None = None  # one resumeAt seen, as evidence
+    error: str | None = None
+
+
+def free_base(count: int, taken: set[int]) -> int:
+    """A port p with p + 100 i free for each replica i (and not chosen already)."""
+    s = harness.stack()
+    while True:
+        base = s.free_port()
+        ports = {base + 100 * i for i in range(count)}
+        if base + 100 * count < 65536 and not ports & taken and not any(s.port_open(p) for p in ports):
+            taken |= ports
+            return base
+
+
+def stack_env(local: Path, database_url: str, kafka: str, prefix: str) -> dict[str, str]:
+    taken: set[int] = set()
+    ports = {f"{name}_PORT": str(free_base(2, taken)) for name in PORT_NAMES}
+    inherited = {k: v for k, v in os.environ.items() if not k.endswith(("_BASE_URL", "_REPLICAS", "_PORT"))}
+    return (
+        inherited
+        | ports
+        | REPLICAS
+        | {
+            "MYSETLIST_LOCAL_DIR": str(local),
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,  # served already: the stack leaves the broker alone
+            "KAFKA_TOPIC_PREFIX": prefix,
+        }
+    )
+
+
+def stack_py(command: str, env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(harness.REPO / "tools" / "stack" / "stack.py"), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return proc.stdout + proc.stderr
+
+
+def peak_rss_mib(local: Path) -> dict[str, float | None]:
+    """VmHWM of every service process the stack recorded (replicas included)."""
+    harness.stack()  # puts tools/stack on sys.path
+    from processes import peak_rss_kib
+
+    out: dict[str, float | None] = {}
+    for pidfile in sorted((local / "run").glob("*.pid")):
+        if pidfile.stem == "prometheus":
+            continue
+        kib = peak_rss_kib(int(pidfile.read_text().split()[0]))
+        out[pidfile.stem] = round(kib / 1024, 1) if kib is not None else None
+    return out
+
+
+async def kick_off(http: Any, imports: list[Import], t0: float) -> None:
+    """One import request every KICKOFF_SECONDS / n, whatever the answers do (open loop)."""
+
+    async def one(i: int, item: Import) -> None:
+        await asyncio.sleep(max(0.0, t0 + i * KICKOFF_SECONDS / len(imports) - time.monotonic()))
+        item.sent_s = time.monotonic() - t0
+        try:
+            response = await http.post(
+                "/api/artists/import", json={"tmAttractionId": item.artist["tm_attraction_id"]}
+            )
+            response.raise_for_status()
+            item.artist_id = response.json()["artistId"]
+        except Exception as err:  # a refused kickoff is a figure
+            item.kickoff_error, item.stage = repr(err), "failed"
+            item.settled_s = time.monotonic() - t0
+
+    await asyncio.gather(*(one(i, item) for i, item in enumerate(imports)))
+
+
+async def follow(http: Any, imports: list[Import], t0: float, deadline: float) -> bool:
+    """Poll every open import until all settled or the deadline; True when all settled."""
+
+    async def poll(item: Import) -> None:
+        try:
+            status = (await http.get(f"/api/artists/{item.artist_id}/status")).json()
+        except Exception:  # a slow answer under load: asked again next round
+            return
+        for name, phase in (status.get("phases") or {}).items():
+            if phase.get("state") == "waiting":
+                item.waited.add(phase.get("waitingFor") or name)
+                item.resume_at = phase.get("resumeAt") or item.resume_at
+        item.stage = status.get("stage", item.stage)
+        if item.stage in ("completed", "failed"):
+            item.settled_s = time.monotonic() - t0
+            if item.stage == "failed":
+                item.error = status.get("message")
+
+    while time.monotonic() < deadline:
+        open_ = [i for i in imports if i.settled_s is None and i.artist_id is not None]
+        if not open_ and all(i.artist_id or i.kickoff_error for i in imports):
+            return True
+        await asyncio.gather(*(poll(item) for item in open_))
+        await asyncio.sleep(POLL_S)
+    return False
+
+
+async def check_exact(imports: list[Import], sim: Any, database_url: str) -> dict[str, list[str]]:
+    """Problems per completed import ([] = exact), through the shared comparison with the truth."""
+    import asyncpg
+
+    from mysetlist_common.truth import problems, stored
+
+    found: dict[str, list[str]] = {}
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for item in imports:
+            if item.stage != "completed" or item.artist_id is None:
+                continue
+            truth = (await sim.get(f"/_sim/truth/{item.artist['tm_attraction_id']}")).json()
+            rows = await stored(conn, uuid.UUID(item.artist_id))
+            found[item.artist["tm_attraction_id"]] = problems(rows, truth)
+    finally:
+        await conn.close()
+    return found
+
+
+def bound(stats: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    limits = config["rate_limits"]
+    rates = {
+        "ticketmaster": limits["ticketmaster_per_s"],
+        "spotify": limits["spotify_per_30s"] / 30,
+        "musicbrainz": limits["musicbrainz_per_s"],
+    }
+    per_key = {key: round(stats[key]["requests"] / rate, 2) if rate else 0.0 for key, rate in rates.items()}
+    return {"seconds": max(per_key.values()), "per_upstream_seconds": per_key, "rates_per_s": rates}
+
+
+def ms_percentile(samples: list[float], q: int) -> float | None:
+    if not samples:
+        return None
+    if len(samples) == 1:
+        return round(samples[0] * 1000, 1)
+    return round(statistics.quantiles(sorted(samples), n=100, method="inclusive")[q - 1] * 1000, 1)
+
+
+async def measure(scenario: Scenario, env: dict[str, str], database_url: str) -> dict[str, Any]:
+    import httpx
+
+    gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+    sim_url = f"http://127.0.0.1:{env['SIMULATOR_PORT']}"
+    limits = httpx.Limits(max_connections=20)
+    async with (
+        httpx.AsyncClient(base_url=sim_url, timeout=30) as sim,
+        httpx.AsyncClient(base_url=gateway, timeout=30, limits=limits) as http,
+    ):
+        (
+            await sim.post("/_sim/config", json={"population": POPULATION, **scenario.sim_config})
+        ).raise_for_status()
+        config = (await sim.get("/_sim/config")).json()
+        members = [a for a in (await sim.get("/_sim/artists")).json() if a["population"]]
+        imports = [Import(a) for a in members[:IMPORTS]]
+        await sim.post("/_sim/stats/reset")  # this wave's requests only
+        t0 = time.monotonic()
+        deadline = t0 + scenario.timeout_s
+        kickoff = asyncio.create_task(kick_off(http, imports, t0))
+        await asyncio.sleep(0.5)
+        all_settled = await follow(http, imports, t0, deadline)
+        await kickoff
+        stats = (await sim.get("/_sim/stats")).json()
+        exactness = await check_exact(imports, sim, database_url)
+    settled = [i.settled_s for i in imports if i.settled_s is not None]
+    sparse = [
+        i.settled_s - i.sent_s
+        for i in imports
+        if i.stage == "completed" and i.settled_s is not None and i.artist["profile"] == "sparse"
+    ]
+    makespan = (max(settled) if settled else scenario.timeout_s) - min(i.sent_s for i in imports)
+    limit = bound(stats, config)
+    failures = [i for i in imports if i.stage == "failed"]
+    inexact = {k: v for k, v in exactness.items() if v}
+    return {
+        "scenario": scenario.name,
+        "what": scenario.what,
+        "imports": len(imports),
+        "profiles": {
+            p: sum(i.artist["profile"] == p for i in imports) for p in ("sparse", "mid", "prolific")
+        },
+        "completed": sum(i.stage == "completed" for i in imports),
+        "failed": len(failures),
+        "unsettled": sum(i.settled_s is None for i in imports),
+        "exact": sum(not v for v in exactness.values()),
+        "timed_out": not all_settled,
+        "timeout_s": scenario.timeout_s,
+        "makespan_s": round(makespan, 1),
+        "bound_s": limit["seconds"],
+        "bound": limit,
+        "makespan_over_bound": round(makespan / limit["seconds"], 2) if limit["seconds"] else None,
+        "simulator_429s": {
+            key: stats[key]["rate_limited"] for key in ("ticketmaster", "spotify", "musicbrainz")
+        },
+        "simulator_requests": {
+            key: stats[key]["requests"] for key in ("ticketmaster", "spotify", "musicbrainz")
+        },
+        "sparse_time_to_complete": {
+            "p50_ms": ms_percentile(sparse, 50),
+            "p99_ms": ms_percentile(sparse, 99),
+            "samples": len(sparse),
+        },
+        "waiting_seen": {
+            "imports": sum(bool(i.waited) for i in imports),
+            "for": sorted({w for i in imports for w in i.waited}),
+            "resume_at_example": next((i.resume_at for i in imports if i.resume_at), None),
+            "waited_then_completed_exact": sum(
+                bool(i.waited) and i.stage == "completed" and not exactness.get(i.artist["tm_attraction_id"])
+                for i in imports
+            ),
+        },
+        "failures": [
+            {
+                "tm_attraction_id": i.artist["tm_attraction_id"],
+                "profile": i.artist["profile"],
+                "why": i.error or i.kickoff_error,
+            }
+            for i in failures[:10]
+        ],
+        "inexact": dict(list(inexact.items())[:10]),
+    }
+
+
+def run_scenario(scenario: Scenario, kafka: str, server: str) -> dict[str, Any]:
+    started = time.monotonic()
+    local = Path(tempfile.mkdtemp(prefix=f"mysetlist-load-{scenario.name}-"))
+    prefix = f"bench-load-{scenario.name.lower()}-{uuid.uuid4().hex[:8]}."
+    asyncio.run(harness.create_topics(kafka, prefix))
+    result: dict[str, Any] = {"scenario": scenario.name, "what": scenario.what}
+    with harness.database(server, f"bench_load_{scenario.name.lower()}") as database_url:
+        env = stack_env(local, database_url, kafka, prefix)
+        try:
+            up = stack_py("up", env)
+            if "stack up in" not in up or "WITHOUT" in up:
+                result["error"] = f"the stack did not start:\n{up[-3000:]}"
+                return result
+            result |= asyncio.run(measure(scenario, env, database_url))
+            result["peak_rss_mib"] = peak_rss_mib(local)
+        except Exception as err:  # reported as the scenario's outcome: the other scenarios still run
+            result["error"] = repr(err)
+        finally:
+            stack_py("down", env)
+            result["logs"] = str(local / "logs")
+            result["wall_s"] = round(time.monotonic() - started, 1)
+    return result
+
+
+def report(r: dict[str, Any]) -> None:
+    if "error" in r:
+        print(f"scenario {r['scenario']} ({r['what']}): ERROR {r['error']}")
+        return
+    print(
+        f"scenario {r['scenario']} ({r['what']}): {r['completed']} completed, {r['failed']} failed,"
+        f" {r['exact']} exact, {r['unsettled']} unsettled{' (TIMED OUT)' if r['timed_out'] else ''}\n"
+        f"  makespan {r['makespan_s']} s, bound {r['bound_s']} s {r['bound']['per_upstream_seconds']},"
+        f" ratio {r['makespan_over_bound']}\n"
+        f"  429s {r['simulator_429s']}, sparse p50 {r['sparse_time_to_complete']['p50_ms']} ms"
+        f" p99 {r['sparse_time_to_complete']['p99_ms']} ms, waiting seen {r['waiting_seen']['imports']}\n"
+        f"  peak RSS MiB {r.get('peak_rss_mib')}"
+    )
+
+
+def main() -> dict[str, Any]:
+    names = [n.strip().upper() for n in os.environ.get("BENCH_LOAD_SCENARIOS", "A,B").split(",") if n.strip()]
+    kafka, server = harness.servers()
+    out: dict[str, Any] = {"imports": IMPORTS, "population": POPULATION, "scenarios": {}}
+    for name in names:
+        result = run_scenario(SCENARIOS[name], kafka, server)
+        out["scenarios"][name] = result
+        report(result)
+        harness.RESULTS.mkdir(exist_ok=True)  # each scenario on its own too: a later one may take long
+        (harness.RESULTS / f"load-{name}.json").write_text(json.dumps(result, indent=2))
+    return out
+
+
+if __name__ == "__main__":  # the same as bench/run.py load
+    import run
+
+    sys.exit(run.main(["load"]))
