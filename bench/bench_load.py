@@ -215,7 +215,19 @@ def bound(stats: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         "musicbrainz": limits["musicbrainz_per_s"],
     }
     per_key = {key: round(stats[key]["requests"] / rate, 2) if rate else 0.0 for key, rate in rates.items()}
-    return {"seconds": max(per_key.values()), "per_upstream_seconds": per_key, "rates_per_s": rates}
+    # The same over the accepted requests only: rejected ones (429/503) cost the upstream nothing, so
+    # with many rejections the makespan can beat the bound above.
+    accepted = {
+        key: round((stats[key]["requests"] - stats[key]["rate_limited"]) / rate, 2) if rate else 0.0
+        for key, rate in rates.items()
+    }
+    return {
+        "seconds": max(per_key.values()),
+        "per_upstream_seconds": per_key,
+        "accepted_only_seconds": max(accepted.values()),
+        "accepted_only_per_upstream_seconds": accepted,
+        "rates_per_s": rates,
+    }
 
 
 def ms_percentile(samples: list[float], q: int) -> float | None:
@@ -342,7 +354,8 @@ def report(r: dict[str, Any]) -> None:
         f"scenario {r['scenario']} ({r['what']}): {r['completed']} completed, {r['failed']} failed,"
         f" {r['exact']} exact, {r['unsettled']} unsettled{' (TIMED OUT)' if r['timed_out'] else ''}\n"
         f"  makespan {r['makespan_s']} s, bound {r['bound_s']} s {r['bound']['per_upstream_seconds']},"
-        f" ratio {r['makespan_over_bound']}\n"
+        f" ratio {r['makespan_over_bound']} (accepted requests only: bound"
+        f" {r['bound'].get('accepted_only_seconds')} s)\n"
         f"  429s {r['simulator_429s']}, sparse p50 {r['sparse_time_to_complete']['p50_ms']} ms"
         f" p99 {r['sparse_time_to_complete']['p99_ms']} ms, waiting seen {r['waiting_seen']['imports']}\n"
         f"  peak RSS MiB {r.get('peak_rss_mib')}"
