@@ -12,7 +12,7 @@ import pytest
 
 stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
 from processes import ServiceProcess, group_members, python  # noqa: E402  (on sys.path via stack.py)
-from replicas import PORT_STEP, Replica  # noqa: E402
+from replicas import PORT_STEP, Replica, ReplicaError, count, leftovers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "mysetlist_simulator"  # the lightest service: no broker, no database
@@ -39,6 +39,27 @@ def free_ports(count: int) -> int:
             stack.port_open(base + PORT_STEP * i) for i in range(count)
         ):
             return base
+
+
+def test_replicas_are_named_and_placed_by_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOG_INGEST_REPLICAS", "3")
+    svc = next(s for s in stack.SERVICES if s.name == "catalog-ingest")
+    replicas = svc.replicas()
+    assert [(r.name, r.port) for r in replicas] == [
+        ("catalog-ingest", svc.port),
+        ("catalog-ingest-1", svc.port + 100),
+        ("catalog-ingest-2", svc.port + 200),
+    ]
+    assert replicas[2].env({"CATALOG_INGEST_PORT": "1"})["CATALOG_INGEST_PORT"] == str(svc.port + 200)
+    assert count("gateway") == 1  # only progress and the ingest services scale locally
+    for bad in ("0", "two"):
+        monkeypatch.setenv("CATALOG_INGEST_REPLICAS", bad)
+        with pytest.raises(ReplicaError):
+            count("catalog-ingest")
+    for name in ("catalog-ingest-1", "catalog-ingest-4", "catalog-ingest-x"):
+        (tmp_path / f"{name}.pid").write_text("1 1")
+    found = leftovers("catalog-ingest", "mysetlist_catalog_ingest", 2, tmp_path, tmp_path)
+    assert [p.name for p in found] == ["catalog-ingest-4"]
 
 
 def test_a_service_whose_launcher_died_is_still_running_and_not_started_twice(tmp_path: Path) -> None:
