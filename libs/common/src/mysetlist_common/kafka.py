@@ -61,12 +61,14 @@ async def ensure_topics() -> None:
 def consumer(
     broker: KafkaBroker, name: str, group_id: str, max_workers: int | None = None, **options: Any
 ) -> Any:
-    """The subscriber decorator with the delivery rules every consumer shares: its own group, at-least-once
-    (CONSUMER_ACK_POLICY), from the earliest offset for a new group, by default one worker (and group
-    member) per partition."""
+    """The subscriber decorator with the delivery rules every consumer shares: its own group (prefixed like
+    the topics), at-least-once (CONSUMER_ACK_POLICY), from the earliest offset for a new group, by default
+    one worker (and group member) per partition."""
     return broker.subscriber(
         topic(name),
-        group_id=group_id,
+        # The topic prefix isolates the group too: on a shared broker, same-named groups of other test
+        # runs and stacks would otherwise be one group, rebalancing each other all the time.
+        group_id=topic(group_id),
         ack_policy=CONSUMER_ACK_POLICY,
         auto_offset_reset="earliest",
         max_workers=max_workers or get_settings().kafka_partitions,
