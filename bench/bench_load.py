@@ -269,7 +269,9 @@ async def measure(scenario: Scenario, env: dict[str, str], database_url: str) ->
         for i in imports
         if i.stage == "completed" and i.settled_s is not None and i.artist["profile"] == "sparse"
     ]
-    makespan = (max(settled) if settled else scenario.timeout_s) - min(i.sent_s for i in imports)
+    # Timed out: the wave lasted at least until the deadline, whatever settled before.
+    end = max(settled) if all_settled and settled else max([scenario.timeout_s, *settled])
+    makespan = end - min(i.sent_s for i in imports)
     limit = bound(stats, config)
     failures = [i for i in imports if i.stage == "failed"]
     inexact = {k: v for k, v in exactness.items() if v}
