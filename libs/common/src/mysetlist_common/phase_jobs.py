@@ -110,19 +110,23 @@ class PhaseRunner:
         self.broker, self.phase, self.work = broker, phase, work
         self.sessions, self.settings = sessions, settings
         self.running: dict[UUID, asyncio.Task[None]] = {}
+        self.running_jobs: dict[UUID, tuple[Job, asyncio.Task[None]]] = {}  # by lease owner
         self._wake = asyncio.Event()
-        self._loop_task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
 
     def wake(self) -> None:
         """A job was enqueued here: look now rather than at the next poll."""
         self._wake.set()
 
     def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._claim_loop(), name=f"{self.phase}-jobs")
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name=f"{self.phase}-jobs"),
+            asyncio.create_task(self._keep_leases(), name=f"{self.phase}-leases"),
+        ]
 
     async def stop(self) -> None:
         """Stop claiming; phases still running are handed back (queued at once, journal kept)."""
-        tasks = [t for t in (self._loop_task, *self.running.values()) if t is not None]
+        tasks = [*self._loops, *self.running.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -178,7 +182,7 @@ class PhaseRunner:
 
     async def _run(self, job: Job) -> None:
         work = asyncio.create_task(self._execute(job))
-        lease = asyncio.create_task(self._keep_lease(job, work))
+        self.running_jobs[job.owner] = (job, work)
         try:
             await work
         except asyncio.CancelledError:
@@ -190,7 +194,7 @@ class PhaseRunner:
         except Exception as exc:  # the job could not even be handed back: its lease runs out instead
             log.warning("%s job %s: %s; its lease will expire", self.phase, job.import_id, _kind(exc))
         finally:
-            lease.cancel()
+            self.running_jobs.pop(job.owner, None)
             self.running.pop(job.import_id, None)
             self.wake()  # a worker is free
 
@@ -272,6 +276,7 @@ class PhaseRunner:
         failures: int | None,
     ) -> None:
         """Hand the job back (only if we still hold it), keeping what the phase fetched and waited."""
+        self.running_jobs.pop(job.owner, None)  # no lease to renew any more: never "taken over"
         journal = {**job.journal, **(context.journal if context else {})}
         async with self.sessions.begin() as session:
             await session.execute(
@@ -296,6 +301,7 @@ class PhaseRunner:
             )
 
     async def _delete(self, job: Job) -> None:
+        self.running_jobs.pop(job.owner, None)
         async with self.sessions.begin() as session:
             await session.execute(
                 text(
@@ -304,32 +310,36 @@ class PhaseRunner:
                 {"import_id": job.import_id, "phase": self.phase.value, "owner": job.owner},
             )
 
-    async def _keep_lease(self, job: Job, work: asyncio.Task[None]) -> None:
-        """Renew the lease while the phase runs; if another worker took the job over, stop ours."""
-        every = self.settings.phase_lease_s / 3
+    async def _keep_leases(self) -> None:
+        """Renew the leases of every phase running here in one statement; stop those taken over by another
+        worker (ours looked dead: this process was stalled longer than a lease)."""
         while True:
-            await asyncio.sleep(every)
+            await asyncio.sleep(self.settings.phase_lease_s / 3)
+            running = dict(self.running_jobs)
+            if not running:
+                continue
             try:
                 async with self.sessions.begin() as session:
-                    held = await session.scalar(
-                        text(
-                            "UPDATE phase_job SET lease_until = now() + make_interval(secs => :lease) "
-                            "WHERE import_id = :import_id AND phase = :phase AND owner = :owner RETURNING 1"
-                        ),
-                        {
-                            "lease": self.settings.phase_lease_s,
-                            "import_id": job.import_id,
-                            "phase": self.phase.value,
-                            "owner": job.owner,
-                        },
+                    held = set(
+                        await session.scalars(
+                            text(
+                                "UPDATE phase_job SET lease_until = now() + make_interval(secs => :lease) "
+                                "WHERE phase = :phase AND owner = ANY(:owners) RETURNING owner"
+                            ),
+                            {
+                                "lease": self.settings.phase_lease_s,
+                                "phase": self.phase.value,
+                                "owners": list(running),
+                            },
+                        )
                     )
             except Exception as exc:  # PostgreSQL away: keep working, try again
-                log.warning("%s job %s: cannot renew its lease (%s)", self.phase, job.import_id, _kind(exc))
+                log.warning("%s jobs: cannot renew their leases (%s)", self.phase, _kind(exc))
                 continue
-            if held is None:
-                log.warning("%s job %s was taken over; stopping ours", self.phase, job.import_id)
-                work.cancel()
-                return
+            for owner, (job, work) in running.items():
+                if owner not in held and not work.done():
+                    log.warning("%s job %s was taken over; stopping ours", self.phase, job.import_id)
+                    work.cancel()
 
     @staticmethod
     async def _shielded(action: Awaitable[None]) -> None:
