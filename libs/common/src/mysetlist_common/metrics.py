@@ -46,3 +46,8 @@ UPSTREAM_BUDGET_UNAVAILABLE = Gauge(
     "1 while the shared budget's database cannot be reached: no request to that upstream is made",
     ["upstream"],
 )
+UPSTREAM_SLOTS_LATE = Counter(
+    "mysetlist_upstream_slots_late_total",
+    "Booked slots of a paced key left unused: this process got to them too late (a busy event loop)",
+    ["upstream"],
+)

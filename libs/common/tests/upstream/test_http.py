@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
 from mysetlist_common.upstream.http import (
@@ -68,12 +69,27 @@ async def test_budget_spaces_from_a_late_wake_up() -> None:
     clock = FakeClock()
 
     async def late_sleep(seconds: float) -> None:
-        clock.now += seconds + 0.07  # a busy event loop wakes us 70 ms late
+        clock.now += seconds + 0.05  # a busy event loop wakes us 50 ms late
 
     budget = _budget(clock, sleep=late_sleep)
     sent = await _times(budget, clock, 4)
     gaps = [b - a for a, b in itertools.pairwise(sent)]
     assert all(gap >= 0.2 for gap in gaps)
+
+
+async def test_a_slot_reached_too_late_is_left_unused() -> None:
+    clock = FakeClock()
+    late = [0.3]  # once, the event loop wakes us 300 ms late: more than a paced key's slack
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds + (late.pop() if late else 0.0)
+
+    before = REGISTRY.get_sample_value("mysetlist_upstream_slots_late_total", {"upstream": "test"}) or 0
+    budget = _budget(clock, sleep=sleep)
+    sent = await _times(budget, clock, 4)
+    assert all(gap >= 0.2 for gap in (b - a for a, b in itertools.pairwise(sent)))
+    late_total = REGISTRY.get_sample_value("mysetlist_upstream_slots_late_total", {"upstream": "test"})
+    assert late_total is not None and late_total > before
 
 
 async def test_budget_pause_delays_every_caller() -> None:

@@ -52,19 +52,21 @@ import heapq
 import itertools
 import logging
 import math
+import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mysetlist_common.metrics import (
     UPSTREAM_BUDGET_UNAVAILABLE,
     UPSTREAM_KEY_PAUSES,
     UPSTREAM_RATE_LEARNED,
+    UPSTREAM_SLOTS_LATE,
 )
 from mysetlist_common.upstream.calls import Priority
 
@@ -79,6 +81,9 @@ MAX_BATCH = 64  # slots one booking may take (a Spotify burst); the horizon usua
 BOOKERS = 2  # per key and process: one books while the other sleeps until its slots
 LEDGER_TIMEOUT_S = 5.0  # a booking that takes longer counts as the database being unreachable
 RETRY_UNREACHABLE_S = 1.0
+# A paced key's slot used this late is dropped, not used: the next slot (another process's, perhaps) is
+# only 1/rate later, and the margin below leaves a sliding-second spike arrest ~0.1 s of slack in all.
+LATE_S = 0.06
 POLL_CAP_S = 1.0  # a booker waiting for a pause or the horizon looks again at least this often
 DAY_S = 86400.0
 _RANK: dict[Priority, int] = {"user": 0, "background": 1}
@@ -86,7 +91,7 @@ _RANK: dict[Priority, int] = {"user": 0, "background": 1}
 
 # A sliding-second spike arrest (Ticketmaster, MusicBrainz) is paced at 95 % of its rate: slots 5 % apart
 # more than the limit leave room for a request sent a little late (a busy event loop, a slow connection).
-SPIKE_ARREST_MARGIN = 0.95
+SPIKE_ARREST_MARGIN = 0.9
 # Spotify's rolling window: GCRA tolerance, the share of the window that may go at once.
 WINDOW_BURST_SHARE = 0.1
 
@@ -139,7 +144,7 @@ def window_policy(upstream: str, key: str, per_window: float, window_s: float) -
 
 @dataclass(frozen=True)
 class Booking:
-    """A ledger's answer: `granted` slots at `slots` seconds from when the answer arrived."""
+    """A ledger's answer: `granted` slots at the moments `slots` (the ledger's clock, as `booked_at`)."""
 
     granted: int
     slots: tuple[float, ...]
@@ -184,8 +189,8 @@ class BudgetUnavailable(Exception):
 def _slots(
     granted: int, base: float, rate: float, burst_s: float, hold: float, now: float
 ) -> tuple[float, ...]:
-    """Seconds from now to each slot: GCRA's (burst_s early), never before a pause ends (`hold`)."""
-    return tuple(max(0.0, hold - now, base + i / rate - burst_s - now) for i in range(granted))
+    """Each slot's moment: GCRA's (burst_s early), never before now or before a pause ends (`hold`)."""
+    return tuple(max(hold, now, base + i / rate - burst_s) for i in range(granted))
 
 
 def _wait(base: float, burst_s: float, hold: float, horizon_s: float, now: float) -> float:
@@ -195,12 +200,21 @@ def _wait(base: float, burst_s: float, hold: float, horizon_s: float, now: float
 
 # ------------------------------------------------------------------------------------------ PostgreSQL
 
-_ENSURE = text(
+# Typed binds: asyncpg cannot deduce one type for a parameter used in several places.
+_TYPES = {"u": Text, "h": Text, "reason": Text, "n": Integer, "quota": Integer, "available": Integer}
+
+
+def _sql(statement: str) -> Any:
+    names = set(re.findall(r"(?<![:\w]):(\w+)", statement))
+    return text(statement).bindparams(*(bindparam(n, type_=_TYPES.get(n, Float)) for n in sorted(names)))
+
+
+_ENSURE = _sql(
     """
     INSERT INTO rate_key (upstream, key_hash, rate_per_s, rate_changed_at, ceiling_per_s, floor_per_s,
                           increase_per_s2, burst_s, quota_per_day, quota_left, quota_reset_at)
-    VALUES (:u, :h, :rate, extract(epoch FROM clock_timestamp()), :rate, :floor, :inc, :burst, :quota,
-            :quota, extract(epoch FROM clock_timestamp()) + 86400)
+    VALUES (:u, :h, :rate, extract(epoch FROM clock_timestamp())::float8, :rate, :floor, :inc, :burst, :quota,
+            :quota, extract(epoch FROM clock_timestamp())::float8 + 86400)
     ON CONFLICT (upstream, key_hash) DO UPDATE SET
         ceiling_per_s = excluded.ceiling_per_s, floor_per_s = excluded.floor_per_s,
         increase_per_s2 = excluded.increase_per_s2, burst_s = excluded.burst_s,
@@ -213,10 +227,10 @@ _ENSURE = text(
 
 # One statement per booking. The CTE locks the row and reads the database's clock after the lock (a
 # concurrent booking's update makes FOR UPDATE re-read the newest row), so bookings are serialised.
-_BOOK = text(
+_BOOK = _sql(
     """
     WITH k AS (
-        SELECT *, extract(epoch FROM clock_timestamp()) AS now
+        SELECT *, extract(epoch FROM clock_timestamp())::float8 AS now
         FROM rate_key WHERE upstream = :u AND key_hash = :h FOR UPDATE
     ), r AS (  -- the learned rate now, and the daily quota now (a passed reset starts a new day)
         SELECT k.*,
@@ -246,24 +260,24 @@ _BOOK = text(
     """
 )
 
-_PAUSE = text(
+_PAUSE = _sql(
     """
     UPDATE rate_key SET
-        pause_reason = CASE WHEN extract(epoch FROM clock_timestamp()) + :s > paused_until
+        pause_reason = CASE WHEN extract(epoch FROM clock_timestamp())::float8 + :s > paused_until
                             THEN :reason ELSE pause_reason END,
-        paused_until = greatest(paused_until, extract(epoch FROM clock_timestamp()) + :s)
+        paused_until = greatest(paused_until, extract(epoch FROM clock_timestamp())::float8 + :s)
     WHERE upstream = :u AND key_hash = :h
     """
 )
 
 # Multiplicative decrease of the rate in effect now (its lazy increase included), unless a decrease came
 # after the request was booked: the 429s of one burst halve the rate once, not once per request.
-_SLOW_DOWN = text(
+_SLOW_DOWN = _sql(
     """
     UPDATE rate_key SET
         rate_per_s = greatest(floor_per_s, least(ceiling_per_s, rate_per_s + increase_per_s2
-                              * (extract(epoch FROM clock_timestamp()) - rate_changed_at)) / 2),
-        rate_changed_at = extract(epoch FROM clock_timestamp())
+                              * (extract(epoch FROM clock_timestamp())::float8 - rate_changed_at)) / 2),
+        rate_changed_at = extract(epoch FROM clock_timestamp())::float8
     WHERE upstream = :u AND key_hash = :h AND floor_per_s > 0 AND rate_changed_at < :booked_at
     RETURNING rate_per_s
     """
@@ -271,13 +285,13 @@ _SLOW_DOWN = text(
 
 # The upstream's own count wins when it is lower (another client of the key, lost bookings) or when it
 # tells of another day than the row's.
-_LEARN_QUOTA = text(
+_LEARN_QUOTA = _sql(
     """
     UPDATE rate_key SET
         quota_left = CASE WHEN abs(coalesce(quota_reset_at, 0)
-                                   - (extract(epoch FROM clock_timestamp()) + :reset_in)) > 60
+                                   - (extract(epoch FROM clock_timestamp())::float8 + :reset_in)) > 60
                           THEN :available ELSE least(coalesce(quota_left, :available), :available) END,
-        quota_reset_at = extract(epoch FROM clock_timestamp()) + :reset_in
+        quota_reset_at = extract(epoch FROM clock_timestamp())::float8 + :reset_in
     WHERE upstream = :u AND key_hash = :h AND quota_per_day IS NOT NULL
     """
 )
@@ -296,7 +310,8 @@ class PgLedger:
 
     async def _run(self, statement: Any, params: dict[str, Any]) -> Any:
         async with self._engine().begin() as conn:
-            return (await conn.execute(statement, params)).first()
+            result = await conn.execute(statement, params)
+            return result.first() if result.returns_rows else None
 
     async def _ensure(self, policy: Policy) -> None:
         params = {
@@ -466,7 +481,7 @@ class KeyBudget:
         ledger: Ledger,
         *,
         bookers: int = BOOKERS,
-        clock: Clock = time.monotonic,
+        clock: Clock = time.time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.policy = policy
@@ -479,6 +494,9 @@ class KeyBudget:
         self._bookers: set[asyncio.Task[None]] = set()
         self._promised = 0  # slots booked and not handed out yet
         self._handed = -math.inf  # when this process last handed a slot out (local clock)
+        # the ledger's clock minus ours, from the booking with the shortest round trip (as NTP does)
+        self._offset = 0.0
+        self._offset_rtt = math.inf
         self._paused_until = 0.0  # local monotonic; what the last booking said
         self._pause_reason = ""
         self._rate = policy.rate_per_s
@@ -589,18 +607,20 @@ class KeyBudget:
             if wanted <= 0:
                 return
             horizon = USER_HORIZON_S if best.rank == _RANK["user"] else BACKGROUND_HORIZON_S
+            sent = self._clock()
             try:
                 booking = await asyncio.wait_for(
                     self.ledger.book(self.policy, min(wanted, MAX_BATCH), horizon), LEDGER_TIMEOUT_S
                 )
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # whatever the reason, no slot means no request
                 self._down(exc)
                 await self._sleep(RETRY_UNREACHABLE_S)
                 continue
             received = self._clock()
             self._up()
+            self._learn_offset(sent, received, booking.booked_at)
             self._rate = booking.rate_per_s
             UPSTREAM_RATE_LEARNED.labels(self.policy.upstream).set(booking.rate_per_s)
             if booking.paused_s > 0:
@@ -611,17 +631,10 @@ class KeyBudget:
                 continue
             self._promised += booking.granted
             try:
-                for index, delay in enumerate(booking.slots):
-                    if (pause := received + delay - self._clock()) > 0:
-                        await self._sleep(pause)
-                    if (
-                        self.policy.burst_s == 0
-                        and (gap := self._handed + 1 / booking.rate_per_s - self._clock()) > 0
-                    ):
-                        # a slot handed late must not squeeze the next one against it: a sliding-second
-                        # spike arrest would count both (the ledger's slots are right, our wake-up was not)
-                        await self._sleep(gap)
-                    self._handed = self._clock()
+                for index, slot in enumerate(booking.slots):
+                    if not await self._await_slot(slot - self._offset, booking.rate_per_s):
+                        self._promised -= 1
+                        continue
                     self._promised -= 1
                     waiter = self._best()
                     if waiter is None:  # everyone left: the rest of the slots go unused
@@ -632,6 +645,31 @@ class KeyBudget:
             except asyncio.CancelledError:
                 self._promised = 0
                 raise
+
+    def _learn_offset(self, sent: float, received: float, ledger_now: float) -> None:
+        # the ledger read its clock somewhere between sent and received: the midpoint errs by at most
+        # half the round trip, so the fastest round trip gives the best estimate; it ages a little per
+        # booking, so a newer sample replaces it in time (clocks drift)
+        rtt = received - sent
+        self._offset_rtt += 0.001
+        if rtt <= self._offset_rtt:
+            self._offset, self._offset_rtt = ledger_now - (sent + received) / 2, rtt
+
+    async def _await_slot(self, moment: float, rate: float) -> bool:
+        """Sleep until the slot's moment (our clock); False when it came too late to be used."""
+        if (pause := moment - self._clock()) > 0:
+            await self._sleep(pause)
+        if self.policy.burst_s > 0:
+            return True  # a windowed key's tolerance absorbs a late slot
+        if (gap := self._handed + 1 / rate - self._clock()) > 0:
+            # a slot handed late must not squeeze the next one of this process against it: a sliding-
+            # second spike arrest would count both
+            await self._sleep(gap)
+        if self._clock() - moment > LATE_S:
+            UPSTREAM_SLOTS_LATE.labels(self.policy.upstream).inc()
+            return False
+        self._handed = self._clock()
+        return True
 
     def _down(self, exc: BaseException) -> None:
         if not self._unreachable:

@@ -277,6 +277,12 @@ class UpstreamClient:
                 raise UpstreamError(
                     f"{self.upstream}: {verdict.message} ({shown})", upstream=self.upstream, status=status
                 )
+            wait = self._wait_for(verdict, attempt)
+            budget = self.budget
+            if verdict.rate_limited and budget is not None:
+                # everyone sharing the key waits, not just this caller; even when this caller gives up
+                # below, so the other imports on the key stop spending requests on an exhausted quota
+                await self._tell_budget(budget, min(wait, MAX_KEY_PAUSE_S), verdict.message, booked_at)
             if attempt == self.max_retries:
                 raise UpstreamError(
                     f"{self.upstream}: gave up after {attempt + 1} attempts, last: {verdict.message}",
@@ -284,12 +290,6 @@ class UpstreamClient:
                     status=status,
                     retryable=True,
                 )
-            wait = self._wait_for(verdict, attempt)
-            budget = self.budget
-            if verdict.rate_limited and budget is not None:
-                # everyone sharing the key waits, not just this caller; even when this caller gives up
-                # below, so the other imports on the key stop spending requests on an exhausted quota
-                await self._tell_budget(budget, min(wait, MAX_KEY_PAUSE_S), verdict.message, booked_at)
             context = current_call()
             if context is not None and wait > context.allowance_s:
                 UPSTREAM_PARKED.labels(self.upstream).inc()
