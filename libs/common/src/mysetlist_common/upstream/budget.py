@@ -81,16 +81,17 @@ MAX_BATCH = 64  # slots one booking may take (a Spotify burst); the horizon usua
 BOOKERS = 2  # per key and process: one books while the other sleeps until its slots
 LEDGER_TIMEOUT_S = 5.0  # a booking that takes longer counts as the database being unreachable
 RETRY_UNREACHABLE_S = 1.0
-# A paced key's slot used this late is dropped, not used: the next slot (another process's, perhaps) is
-# only 1/rate later, and the margin below leaves a sliding-second spike arrest ~0.1 s of slack in all.
+# A paced key's slot reached this late is left unused: the next slot (another process's, perhaps) is only
+# 1/rate later, and the margin below leaves a sliding-second spike arrest ~0.16 s of slack in all.
 LATE_S = 0.06
 POLL_CAP_S = 1.0  # a booker waiting for a pause or the horizon looks again at least this often
 DAY_S = 86400.0
 _RANK: dict[Priority, int] = {"user": 0, "background": 1}
 
 
-# A sliding-second spike arrest (Ticketmaster, MusicBrainz) is paced at 95 % of its rate: slots 5 % apart
-# more than the limit leave room for a request sent a little late (a busy event loop, a slow connection).
+# A sliding-second spike arrest (Ticketmaster, MusicBrainz) is paced at 90 % of its rate: at 5/s, five
+# slots span 1.11 s instead of 1 s, room for a request that reaches the upstream a little late (a slot
+# used up to LATE_S late, a slow connection, the upstream's own jitter).
 SPIKE_ARREST_MARGIN = 0.9
 # Spotify's rolling window: GCRA tolerance, the share of the window that may go at once.
 WINDOW_BURST_SHARE = 0.1
@@ -490,6 +491,7 @@ class KeyBudget:
         self._clock = clock
         self._sleep = sleep
         self._heap: list[_Waiter] = []
+        self._waiting = 0  # waiters in the heap whose future is not done yet
         self._seq = itertools.count()
         self._bookers: set[asyncio.Task[None]] = set()
         self._promised = 0  # slots booked and not handed out yet
@@ -497,7 +499,7 @@ class KeyBudget:
         # the ledger's clock minus ours, from the booking with the shortest round trip (as NTP does)
         self._offset = 0.0
         self._offset_rtt = math.inf
-        self._paused_until = 0.0  # local monotonic; what the last booking said
+        self._paused_until = 0.0  # our clock; what the last booking or pause said
         self._pause_reason = ""
         self._rate = policy.rate_per_s
         self._unreachable = False
@@ -508,7 +510,7 @@ class KeyBudget:
 
     @property
     def waiting(self) -> int:
-        return sum(not w.future.done() for w in self._heap)
+        return self._waiting
 
     async def acquire(
         self, priority: Priority = "user", attained: int = 0, max_wait_s: float = 60.0
@@ -526,6 +528,8 @@ class KeyBudget:
             _RANK[priority], attained, next(self._seq), loop.create_future(), self._clock() + max_wait_s
         )
         heapq.heappush(self._heap, waiter)
+        self._waiting += 1
+        waiter.future.add_done_callback(self._left)
         self._start_bookers()
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), max(0.0, max_wait_s))
@@ -577,6 +581,9 @@ class KeyBudget:
         await self.ledger.learn_quota(self.policy, available, reset_in_s)
 
     # ---- the bookers
+
+    def _left(self, _: asyncio.Future[Grant]) -> None:
+        self._waiting -= 1
 
     def _estimate(self) -> float:
         ahead = self.waiting + 1
