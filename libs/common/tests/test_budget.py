@@ -233,6 +233,10 @@ class Gated:
         self.ledger = ledger
         self.open = asyncio.Event()
 
+    async def prepare(self, policy: Policy) -> None:
+        await self.open.wait()
+        await self.ledger.prepare(policy)
+
     async def book(self, policy: Policy, n: int, horizon_s: float) -> Booking:
         await self.open.wait()
         return await self.ledger.book(policy, n, horizon_s)

@@ -81,9 +81,10 @@ MAX_BATCH = 64  # slots one booking may take (a Spotify burst); the horizon usua
 BOOKERS = 2  # per key and process: one books while the other sleeps until its slots
 LEDGER_TIMEOUT_S = 5.0  # a booking that takes longer counts as the database being unreachable
 RETRY_UNREACHABLE_S = 1.0
-# A paced key's slot reached this late is left unused: the next slot (another process's, perhaps) is only
-# 1/rate later, and the margin below leaves a sliding-second spike arrest ~0.16 s of slack in all.
-LATE_S = 0.06
+# A paced key's slot is left unused when it would go later than this after the last slot of its booking:
+# the next slot (another process's, perhaps) is only 1/rate later, and the margin below leaves a
+# sliding-second spike arrest ~0.16 s of slack in all (the rest is for the network and the upstream).
+LATE_S = 0.1
 POLL_CAP_S = 1.0  # a booker waiting for a pause or the horizon looks again at least this often
 DAY_S = 86400.0
 _RANK: dict[Priority, int] = {"user": 0, "background": 1}
@@ -157,6 +158,7 @@ class Booking:
 
 
 class Ledger(Protocol):
+    async def prepare(self, policy: Policy) -> None: ...
     async def book(self, policy: Policy, n: int, horizon_s: float) -> Booking: ...
     async def pause(self, policy: Policy, seconds: float, reason: str) -> None: ...
     async def slow_down(self, policy: Policy, booked_at: float) -> float | None: ...
@@ -307,10 +309,20 @@ class PgLedger:
 
             engine = get_engine
         self._engine = engine
+        self._base: AsyncEngine | None = None
+        self._autocommit: AsyncEngine | None = None
         self._ensured: set[Policy] = set()
 
+    def _autocommitting(self) -> AsyncEngine:
+        # Each statement its own transaction, committed by the server as it ends: the row lock is never
+        # held while this process waits for the CPU between a statement and its COMMIT.
+        engine = self._engine()
+        if engine is not self._base or self._autocommit is None:
+            self._base, self._autocommit = engine, engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._autocommit
+
     async def _run(self, statement: Any, params: dict[str, Any]) -> Any:
-        async with self._engine().begin() as conn:
+        async with self._autocommitting().connect() as conn:
             result = await conn.execute(statement, params)
             return result.first() if result.returns_rows else None
 
@@ -327,9 +339,12 @@ class PgLedger:
         await self._run(_ENSURE, params)
         self._ensured.add(policy)
 
-    async def book(self, policy: Policy, n: int, horizon_s: float) -> Booking:
+    async def prepare(self, policy: Policy) -> None:
+        """The key's row exists and carries this policy (and a connection is open)."""
         if policy not in self._ensured:
             await self._ensure(policy)
+
+    async def book(self, policy: Policy, n: int, horizon_s: float) -> Booking:
         params = {"u": policy.upstream, "h": policy.key_hash, "n": n, "horizon": horizon_s}
         row = await self._run(_BOOK, params)
         if row is None:  # the row is gone (a test reset the budgets): make it again
@@ -389,6 +404,9 @@ class MemoryLedger:
 
     clock: Clock = time.time
     rows: dict[tuple[str, str], _Row] = field(default_factory=dict)
+
+    async def prepare(self, policy: Policy) -> None:
+        self.row(policy)
 
     def row(self, policy: Policy) -> _Row:
         key = (policy.upstream, policy.key_hash)
@@ -503,6 +521,7 @@ class KeyBudget:
         self._pause_reason = ""
         self._rate = policy.rate_per_s
         self._unreachable = False
+        self._prepared = False
         self._quota_learnt_at = -math.inf
         self._quota_learnt: tuple[int, float] | None = None
 
@@ -614,8 +633,11 @@ class KeyBudget:
             if wanted <= 0:
                 return
             horizon = USER_HORIZON_S if best.rank == _RANK["user"] else BACKGROUND_HORIZON_S
-            sent = self._clock()
             try:
+                if not self._prepared:  # outside the timed booking: its round trip sets the clock offset
+                    await asyncio.wait_for(self.ledger.prepare(self.policy), LEDGER_TIMEOUT_S)
+                    self._prepared = True
+                sent = self._clock()
                 booking = await asyncio.wait_for(
                     self.ledger.book(self.policy, min(wanted, MAX_BATCH), horizon), LEDGER_TIMEOUT_S
                 )
@@ -638,8 +660,11 @@ class KeyBudget:
                 continue
             self._promised += booking.granted
             try:
+                # the batch's slots are consecutive in the ledger: only the one after the last may be
+                # another process's, so a late slot may still go while it goes before the last one would
+                deadline = booking.slots[-1] - self._offset + LATE_S
                 for index, slot in enumerate(booking.slots):
-                    if not await self._await_slot(slot - self._offset, booking.rate_per_s):
+                    if not await self._await_slot(slot - self._offset, booking.rate_per_s, deadline):
                         self._promised -= 1
                         continue
                     self._promised -= 1
@@ -662,17 +687,17 @@ class KeyBudget:
         if rtt <= self._offset_rtt:
             self._offset, self._offset_rtt = ledger_now - (sent + received) / 2, rtt
 
-    async def _await_slot(self, moment: float, rate: float) -> bool:
+    async def _await_slot(self, moment: float, rate: float, deadline: float) -> bool:
         """Sleep until the slot's moment (our clock); False when it came too late to be used."""
         if (pause := moment - self._clock()) > 0:
             await self._sleep(pause)
         if self.policy.burst_s > 0:
             return True  # a windowed key's tolerance absorbs a late slot
         if (gap := self._handed + 1 / rate - self._clock()) > 0:
-            # a slot handed late must not squeeze the next one of this process against it: a sliding-
-            # second spike arrest would count both
+            # a slot reached late must not squeeze this process's next one against it: a sliding-second
+            # spike arrest would count both
             await self._sleep(gap)
-        if self._clock() - moment > LATE_S:
+        if self._clock() > deadline:
             UPSTREAM_SLOTS_LATE.labels(self.policy.upstream).inc()
             return False
         self._handed = self._clock()
