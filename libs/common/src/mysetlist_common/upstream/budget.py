@@ -524,6 +524,7 @@ class KeyBudget:
         self._prepared = False
         self._quota_learnt_at = -math.inf
         self._quota_learnt: tuple[int, float] | None = None
+        self._writes: set[asyncio.Task[None]] = set()
 
     # ---- what callers use
 
@@ -587,9 +588,9 @@ class KeyBudget:
                 UPSTREAM_RATE_LEARNED.labels(self.policy.upstream).set(rate)
                 log.info("%s: a 429 halved the key's shared rate to %.2f/s", self.policy.upstream, rate)
 
-    async def learn_quota(self, available: int, reset_in_s: float) -> None:
-        """What the upstream says is left of the daily quota; written at most once a second per process
-        unless it changes the day or runs out."""
+    def learn_quota(self, available: int, reset_in_s: float) -> None:
+        """What the upstream says is left of the daily quota, written in the background (never on the
+        request's path) at most once a second per process, unless it tells of another day or runs out."""
         now = self._clock()
         day = now + reset_in_s
         last = self._quota_learnt
@@ -597,7 +598,17 @@ class KeyBudget:
         if not new_day and available > 0 and now - self._quota_learnt_at < 1.0:
             return
         self._quota_learnt, self._quota_learnt_at = (available, day), now
-        await self.ledger.learn_quota(self.policy, available, reset_in_s)
+        task = asyncio.create_task(self._write_quota(available, reset_in_s))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _write_quota(self, available: int, reset_in_s: float) -> None:
+        try:
+            await asyncio.wait_for(
+                self.ledger.learn_quota(self.policy, available, reset_in_s), LEDGER_TIMEOUT_S
+            )
+        except Exception as exc:  # a correction that the next answer brings again
+            log.debug("%s: could not record the quota left (%s)", self.policy.upstream, type(exc).__name__)
 
     # ---- the bookers
 

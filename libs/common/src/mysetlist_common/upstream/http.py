@@ -415,7 +415,7 @@ class UpstreamClient:
             return Verdict.retry(f"transport error {type(exc).__name__}"), None, None, booked_at
         UPSTREAM_REQUESTS.labels(self.upstream, str(response.status_code)).inc()
         if budget is not None and budget.policy.quota_per_day is not None:
-            await self._learn_quota(budget, response)
+            self._learn_quota(budget, response)
         verdict = self.classify(response)
         if verdict.rate_limited:
             self.stats.rate_limited += 1
@@ -427,17 +427,13 @@ class UpstreamClient:
         except (json.JSONDecodeError, UnicodeDecodeError):
             return Verdict.retry("truncated or invalid JSON"), None, response.status_code, booked_at
 
-    async def _learn_quota(self, budget: KeyBudget, response: httpx.Response) -> None:
+    def _learn_quota(self, budget: KeyBudget, response: httpx.Response) -> None:
         """What is left of the daily quota, as the upstream counts it (Ticketmaster's headers, the only
         upstream with a daily quota): the shared row corrects its own count from it."""
         available = response.headers.get("rate-limit-available", "")
         reset_ms = response.headers.get("rate-limit-reset", "")
-        if not (available.isdigit() and reset_ms.isdigit()):
-            return
-        try:
-            await budget.learn_quota(int(available), max(0.0, int(reset_ms) / 1000 - self._wall_clock()))
-        except Exception as exc:
-            log.debug("%s: could not record the quota left (%s)", self.upstream, type(exc).__name__)
+        if available.isdigit() and reset_ms.isdigit():
+            budget.learn_quota(int(available), max(0.0, int(reset_ms) / 1000 - self._wall_clock()))
 
 
 def _human(seconds: float) -> str:
