@@ -37,11 +37,22 @@ pytestmark = pytest.mark.real
 REPO = Path(__file__).resolve().parents[3]
 
 
+LEDGERS: list[PgLedger] = []
+
+
+def pg_ledger(engine: AsyncEngine) -> PgLedger:
+    """A ledger on `engine`, its held connection returned when the module's engines go."""
+    LEDGERS.append(PgLedger(lambda: engine))
+    return LEDGERS[-1]
+
+
 @pytest.fixture(scope="module")
 async def engines(database_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
     """Two engines: two processes' connection pools, as far as the database can tell."""
-    first, second = make_engine(database_url, pool_size=2), make_engine(database_url, pool_size=2)
+    first, second = make_engine(database_url, pool_size=4), make_engine(database_url, pool_size=4)
     yield first, second
+    for each in LEDGERS:
+        await each.aclose()
     await first.dispose()
     await second.dispose()
 
@@ -144,7 +155,7 @@ async def test_a_429_halves_the_shared_rate_for_every_process_and_pauses_the_key
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
     first, second = engines
-    use_ledger(PgLedger(lambda: first))
+    use_ledger(pg_ledger(first))
     try:
         client, http = _spotify(
             lambda r: httpx.Response(429, json={"error": {"status": 429}}, headers={"Retry-After": "30"})
@@ -161,17 +172,17 @@ async def test_a_429_halves_the_shared_rate_for_every_process_and_pauses_the_key
     assert seen["paused_until"] > seen["rate_changed_at"] + 25
 
     # another process books nothing while the key is paused: a caller that may not wait 30 s hears so
-    other = KeyBudget(policy, PgLedger(lambda: second))
+    other = KeyBudget(policy, pg_ledger(second))
     with pytest.raises(KeyBusy) as busy:
         await other.acquire("user", 0, max_wait_s=5.0)
     assert busy.value.paused and busy.value.wait_s > 20
-    booking = await PgLedger(lambda: second).book(policy, 1, 0.5)
+    booking = await pg_ledger(second).book(policy, 1, 0.5)
     assert booking.granted == 0 and booking.paused_s > 20
     # a lower learned rate shows in every booking, lazily creeping back up (never above the ceiling)
     assert ceiling / 2 <= booking.rate_per_s < ceiling * 0.6
 
     # the other 429s of the same burst (booked before the decrease) do not halve it again
-    ledger = PgLedger(lambda: second)
+    ledger = pg_ledger(second)
     assert await ledger.slow_down(policy, seen["rate_changed_at"] - 1) is None
     later = await ledger.slow_down(policy, seen["rate_changed_at"] + 1)
     assert later is not None and later == pytest.approx(booking.rate_per_s / 2, rel=0.05)
@@ -180,7 +191,7 @@ async def test_a_429_halves_the_shared_rate_for_every_process_and_pauses_the_key
 
 async def test_the_learned_rate_never_falls_below_its_floor(engines: tuple[AsyncEngine, AsyncEngine]) -> None:
     policy = Policy("spotify", key_hash("spotify", "floor-test"), 100.0, floor_per_s=1.0, increase_per_s2=0.0)
-    ledger = PgLedger(lambda: engines[0])
+    ledger = pg_ledger(engines[0])
     await ledger.book(policy, 1, 0.0)
     for _ in range(12):
         await ledger.slow_down(policy, time.time() + 3600)  # a 429 booked after every decrease
@@ -199,11 +210,11 @@ async def test_a_call_that_would_wait_beyond_its_allowance_parks_and_books_nothi
     policy = spotify_policy(Settings(spotify_client_id="aimd-test-client"))
     policy = Policy(policy.upstream, key_hash("spotify", "parked-test"), policy.rate_per_s)
     client.api._budget = policy
-    other = PgLedger(lambda: second)
+    other = pg_ledger(second)
     await other.book(policy, 1, 0.0)
     await other.pause(policy, 120.0, "Retry-After 120 s")  # another process met a 429
     before = await row(first, policy)
-    use_ledger(PgLedger(lambda: first))
+    use_ledger(pg_ledger(first))
     try:
         context = CallContext("user", wait_cap_s=30.0)
         with calling(context), pytest.raises(Parked) as parked:
@@ -248,7 +259,7 @@ class Gated:
 async def _served_order(engine: AsyncEngine, name: str, callers: list[tuple[str, str, int]]) -> list[str]:
     """Queue every (label, priority, attained) caller on a busy key, then let the bookers go."""
     policy = Policy("ticketmaster", key_hash("ticketmaster", name), 50.0)
-    gate = Gated(PgLedger(lambda: engine))
+    gate = Gated(pg_ledger(engine))
     budget = KeyBudget(policy, gate)  # type: ignore[arg-type]
     order: list[str] = []
 
@@ -293,7 +304,8 @@ async def test_no_request_goes_upstream_while_the_budget_database_is_unreachable
     dead = make_engine("postgresql+asyncpg://nobody:nothing@127.0.0.1:1/none", pool_size=1)
     asked: list[str] = []
     client, http = _spotify(lambda r: asked.append(r.url.path) or httpx.Response(200, json={}))
-    client.api._budget = KeyBudget(spotify_policy(Settings()), PgLedger(lambda: dead))
+    dead_ledger = PgLedger(lambda: dead)
+    client.api._budget = KeyBudget(spotify_policy(Settings()), dead_ledger)
     client.api.wait_cap_s = 2.5
     try:
         for _ in range(3):
@@ -302,6 +314,7 @@ async def test_no_request_goes_upstream_while_the_budget_database_is_unreachable
             assert getattr(failed.value, "retryable", False)
     finally:
         await http.aclose()
+        await dead_ledger.aclose()
         await dead.dispose()
     assert asked == []
     lines = [r for r in caplog.records if "cannot be reached" in r.getMessage()]

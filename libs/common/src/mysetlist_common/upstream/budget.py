@@ -47,6 +47,7 @@ gauge and one log line (not one per request) say so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import heapq
 import itertools
@@ -60,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy import Float, Integer, Text, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mysetlist_common.metrics import (
     UPSTREAM_BUDGET_UNAVAILABLE,
@@ -300,6 +301,29 @@ _LEARN_QUOTA = _sql(
 )
 
 
+class _Held:
+    """A connection kept open on one engine, each statement its own transaction (AUTOCOMMIT): the row
+    lock is released as the statement ends, never held while this process waits for the CPU."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.lock = asyncio.Lock()
+        self._conn: AsyncConnection | None = None
+
+    async def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self.engine.connect()
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._conn = conn
+        return self._conn
+
+    async def drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
 class PgLedger:
     """The shared ledger: the `rate_key` table. `engine` defaults to the process's (db.session)."""
 
@@ -309,22 +333,33 @@ class PgLedger:
 
             engine = get_engine
         self._engine = engine
-        self._base: AsyncEngine | None = None
-        self._autocommit: AsyncEngine | None = None
+        # one connection per event loop, kept open: a pooled checkout would ping first (pool_pre_ping),
+        # a second round trip on every booking's path
+        self._held: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Held] = weakref.WeakKeyDictionary()
         self._ensured: set[Policy] = set()
 
-    def _autocommitting(self) -> AsyncEngine:
-        # Each statement its own transaction, committed by the server as it ends: the row lock is never
-        # held while this process waits for the CPU between a statement and its COMMIT.
-        engine = self._engine()
-        if engine is not self._base or self._autocommit is None:
-            self._base, self._autocommit = engine, engine.execution_options(isolation_level="AUTOCOMMIT")
-        return self._autocommit
-
     async def _run(self, statement: Any, params: dict[str, Any]) -> Any:
-        async with self._autocommitting().connect() as conn:
-            result = await conn.execute(statement, params)
-            return result.first() if result.returns_rows else None
+        loop = asyncio.get_running_loop()
+        engine = self._engine()
+        held = self._held.get(loop)
+        if held is None or held.engine is not engine:
+            if held is not None:  # the process's engine was replaced (tests): let the old one go
+                await held.drop()
+            held = self._held[loop] = _Held(engine)
+        async with held.lock:
+            try:
+                conn = await held.connection()
+                result = await conn.execute(statement, params)
+                return result.first() if result.returns_rows else None
+            except BaseException:
+                await held.drop()  # a broken or interrupted connection is never used again
+                raise
+
+    async def aclose(self) -> None:
+        """Return the connection this event loop holds (at shutdown)."""
+        held = self._held.pop(asyncio.get_running_loop(), None)
+        if held is not None:
+            await held.drop()
 
     async def _ensure(self, policy: Policy) -> None:
         params = {
