@@ -21,7 +21,7 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.settings import get_settings
 from mysetlist_common.slugs import slugify
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
-from mysetlist_common.upstream.http import forget_shared_budgets
+from mysetlist_common.upstream.budget import forget_budgets
 from mysetlist_simulator.testing import pick
 
 pytestmark = pytest.mark.real
@@ -275,7 +275,7 @@ async def test_exhausted_daily_quota_fails_the_phase_saying_so(shows: Driver) ->
         outcome = await shows.run_import(artist["tm_attraction_id"])
     finally:
         await shows.sim.post("/_sim/config", json={"rate_limits": config["rate_limits"]})
-        forget_shared_budgets()  # the key was paused until the quota's reset; the simulator restored it
+        await forget_budgets()  # the key was paused until the quota's reset; the simulator restored it
     assert outcome.type == "PhaseFailed"
     assert "daily quota" in outcome.payload["error"] and "cap" in outcome.payload["error"]
 

@@ -25,3 +25,29 @@ UPSTREAM_REQUESTS = Counter(
 )
 UPSTREAM_RATE_LIMITED = Counter("mysetlist_upstream_rate_limited_total", "429s met", ["upstream"])
 DEAD_LETTERS = Counter("mysetlist_dead_letters_total", "Messages routed to a dead-letter topic", ["topic"])
+UPSTREAM_RATE_LEARNED = Gauge(
+    "mysetlist_upstream_rate_limit_learned",
+    "Requests per second the shared budget of an API key paces at now (Spotify's learned rate: halved "
+    "by a 429, creeping back up while none comes; the others their configured pace)",
+    ["upstream"],
+)
+UPSTREAM_KEY_PAUSES = Counter(
+    "mysetlist_upstream_key_pauses_total",
+    "Pauses of a shared API key this process ordered (a 429's Retry-After or a daily quota)",
+    ["upstream"],
+)
+UPSTREAM_PARKED = Counter(
+    "mysetlist_upstream_parked_total",
+    "Calls parked: the key's wait exceeded the phase's allowance",
+    ["upstream"],
+)
+UPSTREAM_BUDGET_UNAVAILABLE = Gauge(
+    "mysetlist_upstream_budget_unavailable",
+    "1 while the shared budget's database cannot be reached: no request to that upstream is made",
+    ["upstream"],
+)
+UPSTREAM_SLOTS_LATE = Counter(
+    "mysetlist_upstream_slots_late_total",
+    "Booked slots of a paced key left unused: this process got to them too late (a busy event loop)",
+    ["upstream"],
+)

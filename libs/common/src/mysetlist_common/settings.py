@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     ticketmaster_base_url: str = f"{SIM}/discovery/v2"
     ticketmaster_api_key: SecretStr = SecretStr("sim-ticketmaster-key")
     ticketmaster_requests_per_second: float = 5.0
+    # the daily quota per key, until the API's Rate-Limit-Available / Rate-Limit-Reset headers say otherwise
+    ticketmaster_requests_per_day: int = 5000
     ticketmaster_page_size: int = 200
     ticketmaster_quota_wait_cap_s: float = 60.0
 

@@ -6,10 +6,11 @@ import json
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
+from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
 from mysetlist_common.upstream.http import (
     Backoff,
-    RateBudget,
     UpstreamClient,
     UpstreamError,
     Verdict,
@@ -32,12 +33,17 @@ class FakeClock:
         self.now += seconds
 
 
-async def _times(budget: RateBudget, clock: FakeClock, callers: int) -> list[float]:
+def _budget(clock: FakeClock, rate: float = 5.0, sleep=None) -> KeyBudget:
+    """A key's budget on the fake clock, booked in memory; one booker, so fake sleeps never overlap."""
+    ledger = MemoryLedger(clock=clock)
+    return KeyBudget(Policy("test", "k", rate), ledger, bookers=1, clock=clock, sleep=sleep or clock.sleep)
+
+
+async def _times(budget: KeyBudget, clock: FakeClock, callers: int) -> list[float]:
     sent: list[float] = []
 
     async def call() -> None:
-        await budget.acquire()
-        sent.append(clock.now)
+        sent.append((await budget.acquire()).at)
 
     await asyncio.gather(*(call() for _ in range(callers)))
     return sent
@@ -45,14 +51,14 @@ async def _times(budget: RateBudget, clock: FakeClock, callers: int) -> list[flo
 
 async def test_budget_paces_concurrent_callers_evenly() -> None:
     clock = FakeClock()
-    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock)
     sent = await _times(budget, clock, 6)
     assert [t - sent[0] for t in sent] == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 
 
 async def test_budget_never_bursts_after_idle_time() -> None:
     clock = FakeClock()
-    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock)
     await budget.acquire()
     clock.now += 10  # idle: no credit is saved up
     sent = await _times(budget, clock, 2)
@@ -63,20 +69,35 @@ async def test_budget_spaces_from_a_late_wake_up() -> None:
     clock = FakeClock()
 
     async def late_sleep(seconds: float) -> None:
-        clock.now += seconds + 0.07  # a busy event loop wakes us 70 ms late
+        clock.now += seconds + 0.05  # a busy event loop wakes us 50 ms late
 
-    budget = RateBudget(5, 1.0, clock=clock, sleep=late_sleep)
+    budget = _budget(clock, sleep=late_sleep)
     sent = await _times(budget, clock, 4)
     gaps = [b - a for a, b in itertools.pairwise(sent)]
     assert all(gap >= 0.2 for gap in gaps)
 
 
+async def test_a_slot_reached_too_late_is_left_unused() -> None:
+    clock = FakeClock()
+    late = [0.3]  # once, the event loop wakes us 300 ms late: more than a paced key's slack
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds + (late.pop() if late else 0.0)
+
+    before = REGISTRY.get_sample_value("mysetlist_upstream_slots_late_total", {"upstream": "test"}) or 0
+    budget = _budget(clock, sleep=sleep)
+    sent = await _times(budget, clock, 4)
+    assert all(gap >= 0.2 for gap in (b - a for a, b in itertools.pairwise(sent)))
+    late_total = REGISTRY.get_sample_value("mysetlist_upstream_slots_late_total", {"upstream": "test"})
+    assert late_total is not None and late_total > before
+
+
 async def test_budget_pause_delays_every_caller() -> None:
     clock = FakeClock()
-    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock)
     await budget.acquire()
     start = clock.now
-    budget.pause_for(3.0)
+    await budget.pause_for(3.0, "429")
     sent = await _times(budget, clock, 2)
     assert [t - start for t in sent] == pytest.approx([3.0, 3.2])
 
@@ -168,7 +189,7 @@ async def test_wait_beyond_cap_raises_with_clear_message() -> None:
 
 async def test_quota_beyond_cap_pauses_the_shared_key_before_raising() -> None:
     clock = FakeClock()
-    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock)
     reset_in = 5 * 3600.0
 
     def quota(response: httpx.Response) -> Verdict | None:
@@ -202,7 +223,7 @@ async def test_quota_beyond_cap_pauses_the_shared_key_before_raising() -> None:
 
 async def test_key_pause_is_bounded_by_a_day() -> None:
     clock = FakeClock()
-    budget = RateBudget(5, 1.0, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock)
 
     def far(response: httpx.Response) -> Verdict | None:
         return Verdict.retry("quota", until_epoch_s=clock.now + 10 * 86400, rate_limited=True)

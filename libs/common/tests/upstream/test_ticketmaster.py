@@ -9,7 +9,8 @@ import pytest
 
 from mysetlist_common.settings import Settings
 from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
-from mysetlist_common.upstream.http import MalformedAnswer, RateBudget, UpstreamError
+from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
+from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
     TicketmasterClient,
     Window,
@@ -174,9 +175,13 @@ async def _all(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int,
     fake = FakeEvents(events, size=200)
     settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_page_size=200)
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
-        client = TicketmasterClient(http, settings, budget=RateBudget(1e9))
+        client = TicketmasterClient(http, settings, budget=_unlimited())
         found, unreachable = await client.all_events("K1")
     return found, unreachable, fake
+
+
+def _unlimited() -> KeyBudget:
+    return KeyBudget(Policy("ticketmaster", "k", 1e9), MemoryLedger())
 
 
 def _tba(n: int) -> dict[str, Any]:
@@ -218,7 +223,7 @@ async def test_pages_without_page_info_follow_relative_next_links() -> None:
 
     settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_api_key="k")
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        client = TicketmasterClient(http, settings, budget=RateBudget(1e9))
+        client = TicketmasterClient(http, settings, budget=_unlimited())
         found, unreachable = await client.all_events("K1")
     assert [e["id"] for e in found] == [e["id"] for e in events] and unreachable == 0
     assert all(url.startswith("http://tm.test/discovery/v2/events.json") for url in seen)
@@ -227,7 +232,7 @@ async def test_pages_without_page_info_follow_relative_next_links() -> None:
 def _tm(handler: Any) -> tuple[TicketmasterClient, httpx.AsyncClient]:
     settings = Settings(ticketmaster_base_url="http://tm.test/discovery/v2", ticketmaster_api_key="k")
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return TicketmasterClient(http, settings, budget=RateBudget(1e9)), http
+    return TicketmasterClient(http, settings, budget=_unlimited()), http
 
 
 async def test_malformed_attraction_is_asked_again_then_fails_saying_what_and_why() -> None:

@@ -3,7 +3,8 @@
 Development mode has no batch endpoint, so an ISRC costs one single-track call; the import asks only
 where the ISRC decides the dedupe. Afterwards this task fills in the rest: one artist at a time, at a low
 fixed rate, only while no import is running in this process, in small batches that each commit (so a
-restart loses little), and never asking twice (`track_isrc` remembers every answer, also "none").
+restart loses little), and never asking twice (`track_isrc` remembers every answer, also "none"). Its
+calls have background priority in the key's shared budget: any user's import, in any replica, goes first.
 """
 
 import asyncio
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mysetlist_catalog_ingest.phase import Activity
 from mysetlist_catalog_ingest.store import fill_isrcs, songs_missing_isrc
 from mysetlist_common.settings import Settings
+from mysetlist_common.upstream.calls import CallContext, Parked, calling
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode
 from mysetlist_common.upstream.spotify_models import SpotifyTrack
@@ -86,8 +88,10 @@ class IsrcBackfill:
             await self.activity.idle.wait()  # imports come first
             await asyncio.sleep(spacing)
             try:
-                track = await spotify.track(track_id)
-            except UpstreamError as exc:
+                # each call may wait as long as a Retry-After the client accepts, then it is put off
+                with calling(CallContext("background", wait_cap_s=self.settings.spotify_retry_after_cap_s)):
+                    track = await spotify.track(track_id)
+            except (UpstreamError, Parked) as exc:
                 log.info("ISRC backfill of artist %s paused: %s", artist_id, exc)
                 break
             asked += 1

@@ -189,6 +189,29 @@ class TrackIsrc(Base):
     fetched_at: Mapped[datetime] = _created()
 
 
+class RateKey(Base):
+    """One upstream API key's shared budget (see mysetlist_common.upstream.budget); never the key itself.
+
+    Moments are epoch seconds on the database's clock, the one clock every replica shares.
+    """
+
+    __tablename__ = "rate_key"
+    upstream: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the key, hex
+    tat: Mapped[float] = mapped_column(Float, server_default=text("0"))  # the next free slot (GCRA)
+    rate_per_s: Mapped[float] = mapped_column(Float)  # learned after the last decrease
+    rate_changed_at: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    ceiling_per_s: Mapped[float] = mapped_column(Float)  # the configured rate: never above
+    floor_per_s: Mapped[float] = mapped_column(Float)  # a 429 never halves below
+    increase_per_s2: Mapped[float] = mapped_column(Float, server_default=text("0"))  # additive increase
+    burst_s: Mapped[float] = mapped_column(Float, server_default=text("0"))  # GCRA tolerance
+    paused_until: Mapped[float] = mapped_column(Float, server_default=text("0"))
+    pause_reason: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    quota_per_day: Mapped[int | None] = mapped_column(Integer)  # None: no daily quota
+    quota_left: Mapped[int | None] = mapped_column(Integer)
+    quota_reset_at: Mapped[float | None] = mapped_column(Float)
+
+
 class ImportRun(Base):
     __tablename__ = "import_run"
     __table_args__ = (

@@ -1,7 +1,8 @@
 """The HTTP layer every upstream client shares, as small strategy objects on httpx.AsyncClient.
 
-- `RateBudget` paces requests evenly (one every `per / rate` seconds), shared per API key by every
-  concurrent import in the process, so our own traffic never trips a spike arrest.
+- The key's shared budget (`budget.KeyBudget`, one per API key for every process) gives each request its
+  slot; a 429 pauses the key for everyone and, for a learned rate, halves it. Inside a `CallContext`
+  a wait longer than the phase's allowance raises `Parked` instead; outside one, `WaitCapExceeded`.
 - A `Classifier` turns a response into a `Verdict`: done, retry after N seconds, wait until a moment,
   or fail with a message. Upstream-specific classifiers run first and fall back to `classify_default`.
 - `UpstreamClient.get_json` applies both, retries with exponential backoff and full jitter, refuses to
@@ -18,17 +19,16 @@ import json
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from mysetlist_common.metrics import UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
-from mysetlist_common.upstream.calls import current_call
+from mysetlist_common.metrics import UPSTREAM_PARKED, UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
+from mysetlist_common.upstream.budget import BudgetUnavailable, KeyBudget, KeyBusy, Policy, key_budget
+from mysetlist_common.upstream.calls import CallContext, Parked, WaitingFor, current_call
 
 log = logging.getLogger(__name__)
 
@@ -89,127 +89,6 @@ def short_reason(exc: Exception, limit: int = 200) -> str:
         text = str(exc)
     text = " ".join(text.split())
     return text[:limit] + ("..." if len(text) > limit else "")
-
-
-# --------------------------------------------------------------------------------------------- pacing
-
-
-class RateBudget:
-    """Evenly paced requests: `rate` per `per` seconds, never a burst.
-
-    Callers queue on a FIFO lock; each one goes `spacing` after the previous one actually went, so an
-    event loop that wakes a caller late never squeezes the next two requests together (a sliding-window
-    spike arrest would count them). `pause_until` pushes the next request back for everyone sharing the
-    key when the upstream says stop (a 429).
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        per: float = 1.0,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        if rate <= 0 or per <= 0:
-            raise ValueError("a rate budget needs a positive rate and interval")
-        self.rate, self.per, self.spacing = rate, per, per / rate
-        self._clock = clock
-        self._sleep = sleep
-        self._next = float("-inf")
-        self.pause_reason = ""  # what the upstream said when it last paused the key
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
-
-    def _queue(self) -> asyncio.Lock:
-        # one process-wide budget may outlive an event loop (tests, benchmarks): one lock per loop
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
-
-    async def acquire(self) -> None:
-        async with self._queue():
-            while (wait := self._next - self._clock()) > 0:
-                await self._sleep(wait)
-            self._next = self._clock() + self.spacing
-
-    def pause_until(self, moment: float, reason: str = "") -> None:
-        """No request before `moment` (on this budget's clock)."""
-        if moment > self._next:
-            self._next, self.pause_reason = moment, reason
-
-    def pause_for(self, seconds: float, reason: str = "") -> None:
-        self.pause_until(self._clock() + seconds, reason)
-
-    def paused_s(self) -> float:
-        """How long until the next request may go (0 when not paused)."""
-        return max(0.0, self._next - self._clock())
-
-
-class WindowBudget(RateBudget):
-    """At most `rate` requests in any `per`-second window, bursts allowed: Spotify's rolling 30 s window.
-
-    Even pacing would idle the key while an import waits on a chain of dependent calls; a window lets the
-    independent calls of one step go at once and still never exceeds what the window admits.
-    """
-
-    @property
-    def capacity(self) -> int:
-        return max(1, int(self.rate))
-
-    @cached_property
-    def _sent(self) -> deque[float]:
-        """When the requests in the window went (made on first use: the base's constructor serves both)."""
-        return deque()
-
-    def _wait(self) -> float:
-        now = self._clock()
-        wait = self._next - now
-        if len(self._sent) >= self.capacity:
-            wait = max(wait, self._sent[0] + self.per - now)
-        return wait
-
-    def _take(self) -> None:
-        if len(self._sent) >= self.capacity:
-            self._sent.popleft()
-        self._sent.append(self._clock())
-
-    async def acquire(self) -> None:
-        queue = self._queue()
-        # Room in the window and nobody queued: go at once. Passing a lock from task to task costs an
-        # event-loop turn each, which a burst of a few hundred requests would feel.
-        if not queue.locked() and self._wait() <= 0:
-            self._take()
-            return
-        async with queue:
-            while (wait := self._wait()) > 0:
-                await self._sleep(wait)
-            self._take()
-
-
-_BUDGETS: dict[tuple[str, str], RateBudget] = {}
-
-
-def shared_budget(upstream: str, key: str, rate: float, per: float = 1.0) -> RateBudget:
-    """The process-wide budget of one API key (the key itself is only a dict key, never logged)."""
-    budget = _BUDGETS.get((upstream, key))
-    if budget is None or budget.spacing != per / rate:
-        budget = _BUDGETS[(upstream, key)] = RateBudget(rate, per)
-    return budget
-
-
-def forget_shared_budgets() -> None:
-    """Start every key afresh, pauses included (a test that restored an upstream's quota)."""
-    _BUDGETS.clear()
-
-
-def shared_window_budget(upstream: str, key: str, rate: float, per: float) -> RateBudget:
-    """The process-wide rolling-window budget of one API key."""
-    budget = _BUDGETS.get((upstream, key))
-    if not isinstance(budget, WindowBudget) or budget.spacing != per / rate:
-        budget = _BUDGETS[(upstream, key)] = WindowBudget(rate, per)
-    return budget
 
 
 # ------------------------------------------------------------------------------------ classification
@@ -326,7 +205,7 @@ class UpstreamClient:
         http: httpx.AsyncClient,
         *,
         base_url: str,
-        budget: RateBudget | None = None,
+        budget: KeyBudget | Policy | None = None,
         classifiers: Sequence[Classifier] = (),
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -341,7 +220,8 @@ class UpstreamClient:
         self.upstream = upstream
         self.http = http
         self.base_url = base_url.rstrip("/")
-        self.budget = budget
+        # a Policy is resolved per call: the process's queue for the key lives on the running event loop
+        self._budget = budget
         self.classifiers = tuple(classifiers)
         self.params = dict(params or {})
         self.headers = dict(headers or {})
@@ -371,6 +251,10 @@ class UpstreamClient:
                 return verdict
         return classify_default(response)
 
+    @property
+    def budget(self) -> KeyBudget | None:
+        return key_budget(self._budget) if isinstance(self._budget, Policy) else self._budget
+
     def _request(self, path_or_url: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any], str]:
         """URL, query, and the request's journal entry (which holds no secret either)."""
         # httpx replaces a URL's query with `params`: fold a link's own query (a `next` href) in first
@@ -384,7 +268,7 @@ class UpstreamClient:
         if entry in journal:  # a resumed phase already has this answer
             return journal[entry]
         for attempt in range(self.max_retries + 1):
-            verdict, payload, status = await self._attempt(url, merged)
+            verdict, payload, status, booked_at = await self._attempt(url, merged)
             if verdict.action == "done":
                 journal[entry] = payload
                 return payload
@@ -393,6 +277,12 @@ class UpstreamClient:
                 raise UpstreamError(
                     f"{self.upstream}: {verdict.message} ({shown})", upstream=self.upstream, status=status
                 )
+            wait = self._wait_for(verdict, attempt)
+            budget = self.budget
+            if verdict.rate_limited and budget is not None:
+                # everyone sharing the key waits, not just this caller; even when this caller gives up
+                # below, so the other imports on the key stop spending requests on an exhausted quota
+                await self._tell_budget(budget, min(wait, MAX_KEY_PAUSE_S), verdict.message, booked_at)
             if attempt == self.max_retries:
                 raise UpstreamError(
                     f"{self.upstream}: gave up after {attempt + 1} attempts, last: {verdict.message}",
@@ -400,12 +290,11 @@ class UpstreamClient:
                     status=status,
                     retryable=True,
                 )
-            wait = self._wait_for(verdict, attempt)
-            if verdict.rate_limited and self.budget is not None:
-                # everyone sharing the key waits, not just this caller; even when this caller gives up
-                # below, so the other imports on the key stop spending requests on an exhausted quota
-                self.budget.pause_for(min(wait, MAX_KEY_PAUSE_S), verdict.message)
-            if wait > self.wait_cap_s:
+            context = current_call()
+            if context is not None and wait > context.allowance_s:
+                UPSTREAM_PARKED.labels(self.upstream).inc()
+                raise Parked(self._waiting_for, self._wall_clock() + wait, verdict.message)
+            if context is None and wait > self.wait_cap_s:
                 raise WaitCapExceeded(
                     f"{self.upstream}: {verdict.message}; it asks us to wait {_human(wait)}, "
                     f"more than the {_human(self.wait_cap_s)} cap, so we stop here",
@@ -415,8 +304,24 @@ class UpstreamClient:
                 )
             self.stats.retries += 1
             log.info("%s: %s, retrying in %.2fs (%s)", self.upstream, verdict.message, wait, shown)
+            if verdict.rate_limited and budget is not None:
+                continue  # the key is paused: the next slot comes after the pause (and counts as waiting)
             await self._sleep(wait)
         raise AssertionError("unreachable")
+
+    async def _tell_budget(
+        self, budget: KeyBudget, pause_s: float, why: str, booked_at: float | None
+    ) -> None:
+        try:
+            await budget.pause_for(pause_s, why)
+            if booked_at is not None:
+                await budget.rate_limited(booked_at)
+        except Exception as exc:
+            log.info("%s: could not pause the shared key (%s)", self.upstream, type(exc).__name__)
+
+    @property
+    def _waiting_for(self) -> WaitingFor:
+        return cast(WaitingFor, self.upstream)
 
     async def get_parsed(
         self,
@@ -455,18 +360,44 @@ class UpstreamClient:
             return verdict.delay_s
         return self.backoff.delay(attempt)
 
-    async def _attempt(self, url: str, params: Mapping[str, Any]) -> tuple[Verdict, Any, int | None]:
-        if self.budget is not None:
-            paused = self.budget.paused_s()
-            if paused > self.wait_cap_s:  # another caller on this key was told to stop (a quota)
-                raise WaitCapExceeded(
-                    f"{self.upstream}: {self.budget.pause_reason or 'rate limited'}; the API key is paused "
-                    f"for {_human(paused)}, more than the {_human(self.wait_cap_s)} cap, so we stop here",
-                    upstream=self.upstream,
-                    status=429,
-                    wait_s=paused,
-                )
-            await self.budget.acquire()
+    async def _slot(self, budget: KeyBudget, context: CallContext | None) -> float:
+        """Wait for this request's slot; the booking time. Inside a call context a longer wait than the
+        phase may still spend parks it; outside one, the client's per-wait cap applies."""
+        limit = self.wait_cap_s if context is None else context.allowance_s
+        started = time.monotonic()
+        try:
+            if context is None:
+                return (await budget.acquire("user", 0, limit)).booked_at
+            return (await budget.acquire(context.priority, context.requests, limit)).booked_at
+        except KeyBusy as busy:
+            if context is not None:
+                UPSTREAM_PARKED.labels(self.upstream).inc()
+                raise Parked(self._waiting_for, self._wall_clock() + busy.wait_s, busy.reason) from None
+            state = "paused" if busy.paused else "busy"
+            raise WaitCapExceeded(
+                f"{self.upstream}: {busy.reason}; the API key is {state} for {_human(busy.wait_s)}, "
+                f"more than the {_human(self.wait_cap_s)} cap, so we stop here",
+                upstream=self.upstream,
+                status=429 if busy.paused else None,
+                wait_s=busy.wait_s,
+            ) from None
+        except BudgetUnavailable as exc:
+            raise UpstreamError(str(exc), upstream=self.upstream, retryable=True) from exc
+        finally:
+            if context is not None:
+                context.waited(time.monotonic() - started)
+
+    async def _attempt(
+        self, url: str, params: Mapping[str, Any]
+    ) -> tuple[Verdict, Any, int | None, float | None]:
+        budget = self.budget
+        booked_at = None
+        if budget is not None:
+            # the wait for a slot is not part of the HTTP timeout below: that starts once the slot came
+            context = current_call()
+            booked_at = await self._slot(budget, context)
+            if context is not None:
+                context.requests += 1
         self.stats.requests += 1
         try:
             response = await self.http.get(
@@ -478,21 +409,31 @@ class UpstreamClient:
             )
         except httpx.TimeoutException:
             UPSTREAM_REQUESTS.labels(self.upstream, "timeout").inc()
-            return Verdict.retry("timed out"), None, None
+            return Verdict.retry("timed out"), None, None, booked_at
         except httpx.TransportError as exc:
             UPSTREAM_REQUESTS.labels(self.upstream, "transport_error").inc()
-            return Verdict.retry(f"transport error {type(exc).__name__}"), None, None
+            return Verdict.retry(f"transport error {type(exc).__name__}"), None, None, booked_at
         UPSTREAM_REQUESTS.labels(self.upstream, str(response.status_code)).inc()
+        if budget is not None and budget.policy.quota_per_day is not None:
+            self._learn_quota(budget, response)
         verdict = self.classify(response)
         if verdict.rate_limited:
             self.stats.rate_limited += 1
             UPSTREAM_RATE_LIMITED.labels(self.upstream).inc()
         if verdict.action != "done":
-            return verdict, None, response.status_code
+            return verdict, None, response.status_code, booked_at
         try:
-            return verdict, response.json(), response.status_code
+            return verdict, response.json(), response.status_code, booked_at
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return Verdict.retry("truncated or invalid JSON"), None, response.status_code
+            return Verdict.retry("truncated or invalid JSON"), None, response.status_code, booked_at
+
+    def _learn_quota(self, budget: KeyBudget, response: httpx.Response) -> None:
+        """What is left of the daily quota, as the upstream counts it (Ticketmaster's headers, the only
+        upstream with a daily quota): the shared row corrects its own count from it."""
+        available = response.headers.get("rate-limit-available", "")
+        reset_ms = response.headers.get("rate-limit-reset", "")
+        if available.isdigit() and reset_ms.isdigit():
+            budget.learn_quota(int(available), max(0.0, int(reset_ms) / 1000 - self._wall_clock()))
 
 
 def _human(seconds: float) -> str:

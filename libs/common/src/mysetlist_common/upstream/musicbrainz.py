@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, shared_budget
+from mysetlist_common.upstream.budget import KeyBudget, paced_policy
+from mysetlist_common.upstream.http import UpstreamClient, UpstreamError
 
 UPSTREAM = "musicbrainz"
 PAGE_SIZE = 100
@@ -50,13 +51,16 @@ def forget_cached() -> None:
 
 
 class MusicBrainzClient:
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: Settings, http: httpx.AsyncClient, *, budget: KeyBudget | None = None
+    ) -> None:
         self.cache_ttl_s = settings.musicbrainz_cache_ttl_s
         self.api = UpstreamClient(
             UPSTREAM,
             http,
             base_url=settings.musicbrainz_base_url,
-            budget=shared_budget(UPSTREAM, "ip", settings.musicbrainz_requests_per_s),
+            # MusicBrainz limits per client address: one budget for the whole deployment is the safe side
+            budget=budget or paced_policy(UPSTREAM, "address", settings.musicbrainz_requests_per_s),
             headers={"User-Agent": settings.musicbrainz_user_agent, "Accept": "application/json"},
             max_retries=0,  # a 503 means "slow down": the import goes on without rather than waits
             timeout_s=settings.musicbrainz_timeout_s,

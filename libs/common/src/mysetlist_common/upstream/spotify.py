@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict, shared_window_budget
+from mysetlist_common.upstream.budget import KeyBudget, Policy, window_policy
+from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict
 from mysetlist_common.upstream.spotify_models import (
     Malformed,
     Page,
@@ -174,10 +175,22 @@ def classify_spotify(response: httpx.Response) -> Verdict | None:
 # --------------------------------------------------------------------------------------------- client
 
 
+def budget_policy(settings: Settings) -> Policy:
+    """The app's shared budget: the rolling 30 s window, its real number learned below the setting."""
+    return window_policy(UPSTREAM, settings.spotify_client_id, settings.spotify_requests_per_30s, 30.0)
+
+
 class SpotifyClient:
     """One import's view of the Spotify API; `stats` counts this import's requests."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, state: ProcessState = PROCESS) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        state: ProcessState = PROCESS,
+        *,
+        budget: KeyBudget | None = None,
+    ) -> None:
         self.market = settings.spotify_market
         self.state = state
         if settings.spotify_mode in (SpotifyMode.DEVELOPMENT, SpotifyMode.EXTENDED):
@@ -192,9 +205,7 @@ class SpotifyClient:
             UPSTREAM,
             http,
             base_url=settings.spotify_api_base_url,
-            budget=shared_window_budget(
-                UPSTREAM, settings.spotify_client_id, settings.spotify_requests_per_30s, per=30.0
-            ),
+            budget=budget or budget_policy(settings),
             classifiers=(classify_spotify,),
             auth=auth,
             max_retries=settings.http_max_retries,

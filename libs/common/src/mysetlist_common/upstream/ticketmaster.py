@@ -24,14 +24,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from mysetlist_common.settings import Settings, get_settings
+from mysetlist_common.upstream.budget import KeyBudget, Policy, paced_policy
 from mysetlist_common.upstream.http import (
     CallStats,
-    RateBudget,
     UpstreamClient,
     UpstreamError,
     Verdict,
     retry_after_seconds,
-    shared_budget,
 )
 
 UPSTREAM = "ticketmaster"
@@ -357,15 +356,26 @@ def _fault_code(response: httpx.Response) -> str:
 PageCallback = Callable[[int, int | None, str], Awaitable[None]]
 
 
+def budget_policy(settings: Settings) -> Policy:
+    """The key's shared budget: its per-second spike arrest and its daily quota, together."""
+    return paced_policy(
+        UPSTREAM,
+        settings.ticketmaster_api_key.get_secret_value(),
+        settings.ticketmaster_requests_per_second,
+        settings.ticketmaster_requests_per_day,
+    )
+
+
 class TicketmasterClient:
-    """One instance per import (its `stats` are that import's); the rate budget is per API key, shared."""
+    """One instance per import (its `stats` are that import's); the rate budget is per API key, shared by
+    every process using the key."""
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         settings: Settings | None = None,
         *,
-        budget: RateBudget | None = None,
+        budget: KeyBudget | None = None,
     ) -> None:
         settings = settings or get_settings()
         key = settings.ticketmaster_api_key.get_secret_value()
@@ -374,7 +384,7 @@ class TicketmasterClient:
             UPSTREAM,
             http,
             base_url=settings.ticketmaster_base_url,
-            budget=budget or shared_budget(UPSTREAM, key, settings.ticketmaster_requests_per_second, 1.0),
+            budget=budget or budget_policy(settings),
             classifiers=[classify_ticketmaster],
             params={"apikey": key},
             max_retries=settings.http_max_retries,
