@@ -27,11 +27,15 @@ from mysetlist_simulator.testing import pick
 pytestmark = pytest.mark.real
 
 
+QUOTA_DAY_S = 6.0  # the simulator's quota period in the quota test
+
+
 @dataclass
 class Outcome:
     type: str  # PhaseCompleted | PhaseFailed
     payload: dict[str, Any]
     progress: list[dict[str, Any]] = field(default_factory=list)
+    import_id: UUID | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -81,7 +85,7 @@ class Driver:
                 final = [e for e in events if e["type"] in ("PhaseCompleted", "PhaseFailed")]
                 if final:
                     progress = [e["payload"] for e in events if e["type"] == "PhaseProgress"]
-                    return Outcome(final[0]["type"], final[0]["payload"], progress)
+                    return Outcome(final[0]["type"], final[0]["payload"], progress, request.import_id)
                 await self.arrived.wait()
 
     async def listen(self, consumer: AIOKafkaConsumer) -> None:
@@ -267,17 +271,27 @@ async def test_injected_faults_give_the_same_result(shows: Driver) -> None:
     assert stats["rate_limited"] == 0, "our pacing (retries included) caused a 429"
 
 
-async def test_exhausted_daily_quota_fails_the_phase_saying_so(shows: Driver) -> None:
+async def test_an_exhausted_daily_quota_parks_the_phase_until_the_reset(
+    shows: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quota is a wait, not a failure: the phase waits (durably) for the reset, then completes."""
+    # the running service's settings: it parks (rather than waits) beyond a third of the short "day"
+    monkeypatch.setattr(get_settings(), "phase_wait_cap_s", QUOTA_DAY_S / 3)
     artist = next(a for a in await shows.artists() if a["profile"] == "sparse")
     config = (await shows.sim.get("/_sim/config")).json()
-    await shows.sim.post("/_sim/config", json={"rate_limits": {"ticketmaster_daily": 0}})
+    # one call per "day" of QUOTA_DAY_S: the attraction passes, the events page finds the quota used up
+    short_day = {"rate_limits": {"ticketmaster_daily": 1}, "ticketmaster_quota_period_s": QUOTA_DAY_S}
+    await shows.sim.post("/_sim/config", json=short_day)
     try:
         outcome = await shows.run_import(artist["tm_attraction_id"])
     finally:
-        await shows.sim.post("/_sim/config", json={"rate_limits": config["rate_limits"]})
+        restore = {k: config[k] for k in ("rate_limits", "ticketmaster_quota_period_s")}
+        await shows.sim.post("/_sim/config", json=restore)
         await forget_budgets()  # the key was paused until the quota's reset; the simulator restored it
-    assert outcome.type == "PhaseFailed"
-    assert "daily quota" in outcome.payload["error"] and "cap" in outcome.payload["error"]
+    assert outcome.type == "PhaseCompleted", outcome.payload
+    waits = [e["payload"] for e in shows.events[outcome.import_id] if e["type"] == "PhaseWaiting"]
+    assert waits and all(w["waiting_for"] == "ticketmaster" and w["resume_at"] for w in waits)
+    await assert_matches_truth(shows, artist)
 
 
 async def forget(driver: Driver, tm_ids: list[str]) -> None:
