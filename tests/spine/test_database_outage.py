@@ -23,7 +23,9 @@ CLIENT_TIMEOUT_S = 40
 
 def _on_port(url: str, port: int) -> str:
     parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{port}"))
+    return urllib.parse.urlunsplit(
+        parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{port}")
+    )
 
 
 @pytest.fixture(scope="module")
