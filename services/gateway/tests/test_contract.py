@@ -100,3 +100,12 @@ async def test_every_error_status_is_documented_with_the_error_model(client: htt
     error_body = spec["components"]["schemas"]["ErrorBody"]
     assert error_body["properties"]["detail"]["type"] == "string"
     assert "HTTPValidationError" not in spec["components"]["schemas"], "one error model, not two"
+
+
+@pytest.mark.parametrize("param", ["q", "rule"])
+async def test_a_nul_character_the_database_cannot_store_is_422(
+    client: httpx.AsyncClient, artist_id: str, param: str
+) -> None:
+    response = await client.get(f"/api/artists/{artist_id}/catalog/decisions", params={param: "live\x00"})
+    assert response.status_code == 422, response.text
+    assert _is_error_body(response.json())

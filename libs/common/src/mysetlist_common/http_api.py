@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 # PostgreSQL's bigint: offsets and event ids past it would reach the database and fail there
 BIGINT_MAX = 2**63 - 1
+# PostgreSQL text cannot hold NUL: a query parameter that reaches the database must not carry one
+NO_NUL = r"^[^\x00]*$"
 RETRY_AFTER_S = 5  # what a client waits before retrying after a 503 of an outage
 
 

@@ -110,6 +110,7 @@ ARTIST_LINKS = {
         ("artist", "artist_by_id"),
         ("shows", "artist_shows"),
         ("songs", "artist_songs"),
+        ("decisions", "catalog_decisions"),
         ("status", "import_status"),
         ("reimport", "reimport"),
     )
