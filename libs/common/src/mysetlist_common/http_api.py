@@ -44,7 +44,10 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     500: _error("an unexpected failure"),
     503: _error("a dependency (PostgreSQL) is unavailable: retry after Retry-After seconds"),
 }
-BODY_ERRORS: dict[int | str, dict[str, Any]] = {413: _error("the request body is too large")}
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("the body cannot be parsed (not UTF-8 JSON)"),
+    413: _error("the request body is too large"),
+}
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: _error("too many requests from this client: retry after Retry-After seconds")
 }
