@@ -61,7 +61,10 @@ def schemathesis(base_url: str, report_dir: Path, *extra: str) -> subprocess.Com
         *extra,
     ]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+    # cwd: Schemathesis keeps a cache (.schemathesis/) in its working directory, not in the repository
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=600, check=False, cwd=report_dir
+    )
 
 
 def _summary(result: subprocess.CompletedProcess[str]) -> str:
