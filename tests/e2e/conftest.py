@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +72,10 @@ class LiveStack:
         self.procs.clear()
 
 
-@pytest.fixture(scope="module")
-def live_stack(
-    stack_env: dict[str, str], simulator_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
+def make_stack(
+    stack_env: dict[str, str], simulator_url: str, logdir: Path, extra_env: dict[str, str] | None = None
+) -> LiveStack:
+    """A stack on free ports, on this module's database and topics; no service started yet."""
     ports = {port_env: free_port() for _name, _module, port_env in SERVICES}
     env = {
         **os.environ,
@@ -86,15 +86,48 @@ def live_stack(
         "MUSICBRAINZ_BASE_URL": f"{simulator_url}/ws/2",
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{ports['PROGRESS_PORT']}",
         **{key: str(port) for key, port in ports.items()},
+        **(extra_env or {}),
     }
-    stack = LiveStack(
+    return LiveStack(
         gateway_url=f"http://127.0.0.1:{ports['GATEWAY_PORT']}",
         progress_url=env["PROGRESS_BASE_URL"],
         simulator_url=simulator_url,
         env=env,
-        logdir=tmp_path_factory.mktemp("stack"),
+        logdir=logdir,
         ports=ports,
     )
+
+
+@pytest.fixture(scope="module")
+def stack_factory(
+    stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., LiveStack]]:
+    """make(simulator_url, services, extra_env): a stack of the named services (all by default) with
+    extra settings, stopped at the end of the module."""
+    made: list[LiveStack] = []
+
+    def make(
+        simulator_url: str, services: tuple[str, ...] | None = None, extra_env: dict[str, str] | None = None
+    ) -> LiveStack:
+        stack = make_stack(stack_env, simulator_url, tmp_path_factory.mktemp("stack"), extra_env)
+        made.append(stack)
+        for name, _module, _port_env in SERVICES:
+            if services is None or name in services:
+                stack.start(name)
+        return stack
+
+    try:
+        yield make
+    finally:
+        for stack in made:
+            stack.stop_all()
+
+
+@pytest.fixture(scope="module")
+def live_stack(
+    stack_env: dict[str, str], simulator_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    stack = make_stack(stack_env, simulator_url, tmp_path_factory.mktemp("stack"))
     try:
         for name, _module, _port_env in SERVICES:
             stack.start(name)
@@ -110,3 +143,40 @@ def sample_artists(live_stack: LiveStack) -> list[dict[str, object]]:
 
     with urllib.request.urlopen(f"{live_stack.simulator_url}/_sim/artists", timeout=10) as response:
         return list(json.load(response))
+
+
+@pytest.fixture(scope="module")
+def simulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict[str, str]], str]]:
+    """make(sim_env): a simulator process of this module's own, configured by SIM_* variables (the session's
+    shared one must keep its defaults); stopped at the end of the module. Returns its base URL."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def make(sim_env: dict[str, str]) -> str:
+        port = free_port()
+        log = tmp_path_factory.mktemp("simulator") / "simulator.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)], cwd=REPO,
+                env={**os.environ, **sim_env, "SIM_PORT": str(port)}, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(
+                lambda: http_ok(f"{url}/healthz"), 60, "simulator", proc_alive=lambda: proc.poll() is None
+            )
+        except StackError as err:
+            pytest.fail(f"simulator did not start ({err}):\n{log.read_text()[-3000:]}")
+        return url
+
+    try:
+        yield make
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -199,8 +199,9 @@ async def test_kickoff_rejects_bad_ids_with_a_clear_422(stack_env: dict[str, str
     async with running_app(create_app()) as gateway, httpx.AsyncClient() as client:
         response = await client.post(f"{gateway}/api/artists/import", json=body)
     assert response.status_code == 422
-    detail = response.json()["detail"][0]
-    assert detail["loc"][-1] == "tmAttractionId" and detail["msg"]
+    body = response.json()
+    assert "tmAttractionId" in body["detail"], "the message names the field"
+    assert body["errors"][0]["loc"][-1] == "tmAttractionId" and body["errors"][0]["msg"]
 
 
 async def test_stream_of_unknown_artist_is_404(stack_env: dict[str, str]) -> None:

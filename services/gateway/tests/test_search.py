@@ -96,7 +96,7 @@ async def test_no_match_is_an_empty_list(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({}, "q must not be empty: type part of an artist's name"),
+        ({}, "q: Field required"),
         ({"q": "   "}, "q must not be empty: type part of an artist's name"),
         ({"q": "x" * 101}, "q is too long: at most 100 characters"),
     ],
@@ -106,7 +106,7 @@ async def test_bad_queries_are_422_with_a_message(
 ) -> None:
     response = await client.get("/api/search", params=params)
     assert response.status_code == 422
-    assert response.json() == {"detail": message}
+    assert response.json()["detail"] == message
 
 
 async def test_upstream_failure_is_502_naming_the_cause(

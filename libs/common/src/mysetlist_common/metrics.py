@@ -51,3 +51,8 @@ UPSTREAM_SLOTS_LATE = Counter(
     "Booked slots of a paced key left unused: this process got to them too late (a busy event loop)",
     ["upstream"],
 )
+CLIENT_LIMITED = Counter(
+    "mysetlist_client_limited_total",
+    "Requests refused with 429 by a per-client limit (kickoff rate, open SSE streams)",
+    ["limit"],
+)

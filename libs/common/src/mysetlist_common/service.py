@@ -13,7 +13,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine
+from mysetlist_common.http_api import COMMON_ERRORS, install_error_contract
+from mysetlist_common.http_guard import install_guards
 from mysetlist_common.kafka import start_when_reachable
+from mysetlist_common.settings import get_settings
 
 ReadyCheck = Callable[[], Awaitable[None]]
 
@@ -50,7 +53,9 @@ def service_app(
 ) -> FastAPI:
     """A FastAPI app serving /healthz, /readyz, /metrics. The broker connects in the background (retrying
     while Kafka is down) and stops with the process; `workers` start with it and stop first.
-    `kafka_in_readiness=False` for services whose HTTP side needs only PostgreSQL."""
+    `kafka_in_readiness=False` for services whose HTTP side needs only PostgreSQL. Every route answers
+    errors as ErrorBody (documented), behind the guards of http_guard (client address, body limit,
+    security headers, CORS)."""
     connecting: asyncio.Task[None] | None = None
 
     @asynccontextmanager
@@ -78,7 +83,9 @@ def service_app(
         if not await broker.ping(timeout=2):
             raise RuntimeError("kafka unreachable")
 
-    app = FastAPI(title=name, lifespan=run, **fastapi_kwargs)  # type: ignore[arg-type]
+    app = FastAPI(title=name, lifespan=run, responses=COMMON_ERRORS, **fastapi_kwargs)  # type: ignore[arg-type]
+    install_error_contract(app)
+    install_guards(app, get_settings())
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -103,4 +110,5 @@ def service_app(
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; http_guard decides instead
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)

@@ -12,6 +12,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     database_url: str = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
+    database_connect_timeout_s: float = Field(
+        default=3.0,
+        description="longest wait for a new PostgreSQL connection: an outage answers 503, not a hang",
+    )
+    database_pool_timeout_s: float = Field(
+        default=5.0, description="longest wait for a free pooled PostgreSQL connection before 503"
+    )
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
     kafka_topic_prefix: str = ""  # tests isolate themselves with a unique prefix
     kafka_partitions: int = 8  # caps how many imports a consumer group runs at once
@@ -68,6 +75,21 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr = SecretStr("")
 
+    # hostile clients (the client is the peer address; see trusted_proxies)
+    max_request_body_bytes: int = Field(default=65536, description="larger request bodies answer 413")
+    kickoff_limit_per_client_per_min: int = Field(
+        default=300,
+        description="kickoffs (POST /api/artists/import) per client per minute, then 429; 0 = no limit",
+    )
+    cors_origins: str = Field(
+        default="", description="origins allowed by CORS, comma-separated (empty: no CORS headers at all)"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="addresses or networks (comma-separated) whose X-Forwarded-For names the client; "
+        "empty: X-Forwarded-For is ignored and the client is the peer address",
+    )
+
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     progress_host: str = "127.0.0.1"
@@ -86,6 +108,10 @@ class Settings(BaseSettings):
         default=300.0, description="phases silent this long fail the import"
     )
     sse_heartbeat_s: float = 15.0
+    sse_streams_per_client: int = Field(
+        default=50,
+        description="open SSE streams per client (gateway and progress each), then 429; 0 = no limit",
+    )
     outbox_poll_interval_s: float = 0.05
 
 

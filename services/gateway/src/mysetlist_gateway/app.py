@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from mysetlist_common.client_limits import RateLimit, StreamSlots
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
@@ -14,9 +15,10 @@ from mysetlist_gateway import admin, decisions_api, kickoff, read_api, search, s
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
     sessions = session_factory()
     broker = make_broker("gateway")
-    relay = OutboxRelay(broker, sessions, get_settings().outbox_poll_interval_s)
+    relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +32,8 @@ def create_app() -> FastAPI:
 
     # kickoffs only need PostgreSQL: the outbox holds them while Kafka is down, so Kafka is not readiness
     app = service_app("gateway", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
+    app.state.kickoff_limit = RateLimit("kickoff", settings.kickoff_limit_per_client_per_min)
+    app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     app.include_router(kickoff.router)
     app.include_router(admin.router)
     app.include_router(search.router)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from mysetlist_common.db.schema import CatalogDecision
+from mysetlist_common.http_api import NO_NUL
 from mysetlist_gateway.read_api import (
     BY_ID_RESPONSES,
     ApiModel,
@@ -125,7 +126,8 @@ def _item(row: Any) -> DecisionOut:
 
 
 @router.get(
-    "/api/artists/{artist_id}/catalog/decisions",
+    "/api/artists/{artist_id:uuid}/catalog/decisions",
+    operation_id="catalog_decisions",
     response_model=DecisionPage,
     summary="Why each fetched track is in the catalog or not: outcome, rule, reason, the kept version",
     responses=BY_ID_RESPONSES,  # 200 (ETag), 304, 404 unknown artist; FastAPI adds 422
@@ -140,9 +142,13 @@ async def catalog_decisions(
     outcome: Annotated[Outcome | None, Query(description="kept, dropped or pending")] = None,
     rule: Annotated[
         str | None,
-        Query(max_length=64, description="a rule, e.g. duplicate, not_credited, live_qualifier"),
+        Query(
+            max_length=64, pattern=NO_NUL, description="a rule, e.g. duplicate, not_credited, live_qualifier"
+        ),
     ] = None,
-    q: Annotated[str | None, Query(max_length=200, description="part of the track or release name")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="part of the track or release name")
+    ] = None,
 ) -> Any:
     query = (
         select(

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.client_limits import RateLimit
 from mysetlist_common.events import ImportReason, ImportRequested, ImportRequestedEvent
+from mysetlist_common.http_api import BODY_ERRORS, RATE_LIMITED
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.status import pending_phases
@@ -23,7 +25,8 @@ TM_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 class ImportRequest(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
+    # exactly what the schema says: no snake_case alias, no silently stripped whitespace
+    model_config = ConfigDict(populate_by_name=False)
     tm_attraction_id: str = Field(
         alias="tmAttractionId",
         min_length=1,
@@ -48,6 +51,12 @@ def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 
 def get_relay(request: Request) -> OutboxRelay:
     return request.app.state.relay
+
+
+def kickoff_allowed(request: Request) -> None:
+    """429 once this client has used its kickoffs of the minute (KICKOFF_LIMIT_PER_CLIENT_PER_MIN)."""
+    limit: RateLimit = request.app.state.kickoff_limit
+    limit.check(request)
 
 
 def shell_slug(tm_attraction_id: str) -> str:
@@ -93,6 +102,19 @@ LEFT JOIN new_run n ON true
 LEFT JOIN import_run r ON r.artist_id = a.id AND r.state = 'running'
 """
 )
+# OpenAPI links: what a client (and Schemathesis' stateful tests) can do next with the answer.
+_ARTIST_ID = {"artist_id": "$response.body#/artistId"}
+ARTIST_LINKS = {
+    name: {"operationId": operation_id, "parameters": _ARTIST_ID}
+    for name, operation_id in (
+        ("artist", "artist_by_id"),
+        ("shows", "artist_shows"),
+        ("songs", "artist_songs"),
+        ("decisions", "catalog_decisions"),
+        ("status", "import_status"),
+        ("reimport", "reimport"),
+    )
+}
 PENDING_PHASES = json.dumps(pending_phases())
 ATTEMPTS = 5
 
@@ -138,7 +160,12 @@ async def kickoff(
     response_model=ImportAccepted,
     response_model_by_alias=True,
     summary="Start importing an artist (or join the import already running)",
-    responses={422: {"description": "tmAttractionId missing, empty, too long or malformed"}},
+    dependencies=[Depends(kickoff_allowed)],
+    responses={
+        200: {"links": ARTIST_LINKS},
+        **BODY_ERRORS,
+        **RATE_LIMITED,
+    },
 )
 async def start_import(
     body: ImportRequest,

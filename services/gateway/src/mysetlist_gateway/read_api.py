@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -35,6 +35,7 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
+from mysetlist_common.http_api import BIGINT_MAX, ErrorBody
 from mysetlist_common.status import Stage
 from mysetlist_gateway.kickoff import get_sessions
 
@@ -46,10 +47,6 @@ Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-
-
-class ErrorBody(BaseModel):
-    detail: str = Field(description="what went wrong, for people")
 
 
 class ImportSummary(ApiModel):
@@ -160,7 +157,9 @@ BY_ID_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
 }
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=BIGINT_MAX)]  # PostgreSQL's OFFSET is a bigint
+# what slugify() makes (lowercase ASCII words and hyphens); anything else is no artist's slug
+Slug = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[a-z0-9-]+$")]
 
 # ------------------------------------------------------------------------------------------ queries
 
@@ -316,7 +315,7 @@ class ArtistList:
         **NOT_FOUND,
     },
 )
-async def artist_by_slug(slug: str, request: Request, response: Response, sessions: Sessions) -> Any:
+async def artist_by_slug(slug: Slug, request: Request, response: Response, sessions: Sessions) -> Any:
     # one statement: the artist whose slug it is now, or else the one that had it before
     by_current = select(Artist.id).where(Artist.slug == slug).scalar_subquery()
     by_alias = select(ArtistSlugAlias.artist_id).where(ArtistSlugAlias.slug == slug).scalar_subquery()
@@ -334,7 +333,8 @@ async def artist_by_slug(slug: str, request: Request, response: Response, sessio
 
 
 @router.get(
-    "/api/artists/{artist_id}",
+    "/api/artists/{artist_id:uuid}",
+    operation_id="artist_by_id",
     response_model=ArtistOut,
     summary="An artist with its counts and latest import",
     responses=BY_ID_RESPONSES,
@@ -345,7 +345,8 @@ async def artist_by_id(artist_id: UUID, request: Request, response: Response, se
 
 
 @router.get(
-    "/api/artists/{artist_id}/shows",
+    "/api/artists/{artist_id:uuid}/shows",
+    operation_id="artist_shows",
     response_model=ShowPage,
     summary="An artist's shows: upcoming (soonest first), then past (latest first); removed ones left out",
     responses=BY_ID_RESPONSES,
@@ -395,7 +396,8 @@ _SONG_SORT = {
 
 
 @router.get(
-    "/api/artists/{artist_id}/songs",
+    "/api/artists/{artist_id:uuid}/songs",
+    operation_id="artist_songs",
     response_model=SongPage,
     summary="An artist's studio catalog (one song per ISRC)",
     responses=BY_ID_RESPONSES,

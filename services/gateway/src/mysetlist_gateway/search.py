@@ -22,11 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist
+from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.ticketmaster import Attraction, TicketmasterClient
 from mysetlist_gateway.kickoff import get_sessions
-from mysetlist_gateway.read_api import ApiModel, ErrorBody
+from mysetlist_gateway.read_api import ApiModel
 
 CACHE_MAX_ENTRIES = 1024
 MAX_QUERY = 100
@@ -111,7 +112,7 @@ def get_cache(request: Request) -> SearchCache:
     response_model=SearchResults,
     summary="Search Ticketmaster for music artists (no side effects; cached briefly)",
     responses={
-        422: {"model": ErrorBody, "description": "empty or over-long query"},
+        422: {"model": ErrorBody, "description": "missing, empty or over-long query"},
         502: {"model": ErrorBody, "description": "Ticketmaster failed or could not be reached"},
     },
 )
@@ -120,13 +121,21 @@ async def search(
     sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
     upstream: Annotated[Search, Depends(get_search)],
     cache: Annotated[SearchCache, Depends(get_cache)],
-    q: Annotated[str, Query(description=f"part of an artist's name (1-{MAX_QUERY} characters)")] = "",
+    q: Annotated[
+        str,
+        Query(
+            description=f"part of an artist's name (1-{MAX_QUERY} characters, not only spaces)",
+            # documented here, checked below with messages for people; the pattern is one non-space
+            # character as both Python (str.split) and JSON Schema tools (Unicode White_Space) read it
+            json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY, "pattern": r"[^\s\x1c-\x1f]"},
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> Any:
     text = " ".join(q.split())
     if not text:
         raise HTTPException(422, "q must not be empty: type part of an artist's name")
-    if len(text) > MAX_QUERY:
+    if len(q) > MAX_QUERY:
         raise HTTPException(422, f"q is too long: at most {MAX_QUERY} characters")
     try:
         found = await cache.get((text.casefold(), limit), lambda: upstream(text, limit))

@@ -5,7 +5,7 @@ so a reconnecting EventSource resumes exactly where it left off; when the client
 upstream request is closed, so the progress service frees its subscription at once.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID
@@ -14,9 +14,10 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from mysetlist_common.client_limits import HeldStream, StreamSlots, client_of
+from mysetlist_common.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.status import ImportStatusDocument
-from mysetlist_gateway.read_api import ErrorBody
 
 
 @asynccontextmanager
@@ -53,7 +54,8 @@ def _passthrough_headers(response: httpx.Response) -> dict[str, str]:
 
 
 @router.get(
-    "/api/artists/{artist_id}/status",
+    "/api/artists/{artist_id:uuid}/status",
+    operation_id="import_status",
     summary="The artist's import status (relayed from the progress service)",
     responses={
         200: {"model": ImportStatusDocument, "description": "the latest import's status"},
@@ -69,7 +71,7 @@ async def status(artist_id: UUID, request: Request) -> Response:
 
 
 @router.get(
-    "/api/artists/{artist_id}/stream",
+    "/api/artists/{artist_id:uuid}/stream",
     response_class=StreamingResponse,
     summary="Server-Sent Events of the artist's import (relayed from the progress service)",
     responses={
@@ -78,15 +80,33 @@ async def status(artist_id: UUID, request: Request) -> Response:
             "description": "`status` first, then each event with id = sequence; resumable with Last-Event-ID",
         },
         **ERRORS,
+        **RATE_LIMITED,
     },
 )
 async def stream(
     artist_id: UUID,
     request: Request,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    last_event_id_query: Annotated[int | None, Query(alias="lastEventId", ge=0)] = None,
+    last_event_id_query: Annotated[int | None, Query(alias="lastEventId", ge=0, le=BIGINT_MAX)] = None,
 ) -> Response:
-    headers = {"Accept": "text/event-stream"}
+    slots: StreamSlots = request.app.state.stream_slots
+    free = slots.take(request)  # 429 past SSE_STREAMS_PER_CLIENT; freed when the relayed stream ends
+    try:
+        return await _relay_stream(request, artist_id, last_event_id, last_event_id_query, free)
+    except BaseException:
+        free()
+        raise
+
+
+async def _relay_stream(
+    request: Request,
+    artist_id: UUID,
+    last_event_id: str | None,
+    last_event_id_query: int | None,
+    free: Callable[[], None],
+) -> Response:
+    # the progress service counts its streams per client too: it believes this only when it trusts us
+    headers = {"Accept": "text/event-stream", "X-Forwarded-For": client_of(request)}
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     params = {"lastEventId": str(last_event_id_query)} if last_event_id_query is not None else {}
@@ -97,10 +117,12 @@ async def stream(
     try:
         upstream = await client.send(upstream_request, stream=True)
     except httpx.TransportError:
+        free()
         return JSONResponse({"detail": UNREACHABLE}, status_code=502)
     if upstream.status_code != 200:
         body = await upstream.aread()
         await upstream.aclose()
+        free()
         return Response(body, upstream.status_code, headers=_passthrough_headers(upstream))
 
     async def relay() -> AsyncIterator[bytes]:
@@ -114,4 +136,4 @@ async def stream(
             await upstream.aclose()
 
     out_headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(relay(), media_type="text/event-stream", headers=out_headers)
+    return HeldStream(relay(), media_type="text/event-stream", headers=out_headers, release=free)

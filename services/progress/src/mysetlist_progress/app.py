@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from mysetlist_common.client_limits import StreamSlots
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
 
     # status and streams need only PostgreSQL: stay ready through a Kafka outage
     app = service_app("progress", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
+    app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     app.include_router(status.router)
     app.include_router(stream.router)
     return app

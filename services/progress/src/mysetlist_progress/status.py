@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist, ImportStatus
+from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.status import ImportStatusDocument as Status
 from mysetlist_common.status import PhaseStatus
 
@@ -51,9 +52,9 @@ async def require_status(sessions: async_sessionmaker[AsyncSession], artist_id: 
 
 
 @router.get(
-    "/api/artists/{artist_id}/status",
+    "/api/artists/{artist_id:uuid}/status",
     response_model=Status,
-    responses={404: {"description": "unknown artist, or never imported"}},
+    responses={404: {"model": ErrorBody, "description": "unknown artist, or never imported"}},
 )
 async def get_status(artist_id: UUID, sessions: Sessions) -> Status:
     return await require_status(sessions, artist_id)

@@ -18,7 +18,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.client_limits import HeldStream, StreamSlots
 from mysetlist_common.db.schema import ProgressEventRow
+from mysetlist_common.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
 from mysetlist_common.metrics import SSE_CLIENTS, SSE_DELIVERY_LATENCY
 from mysetlist_common.sse import format_sse
 from mysetlist_progress.notifier import Notifier
@@ -81,24 +83,27 @@ async def event_stream(
 
 
 @router.get(
-    "/api/artists/{artist_id}/stream",
+    "/api/artists/{artist_id:uuid}/stream",
     response_class=StreamingResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
             "description": "status, then each event with id = sequence",
         },
-        404: {"description": "unknown artist, or never imported"},
+        404: {"model": ErrorBody, "description": "unknown artist, or never imported"},
+        **RATE_LIMITED,
     },
 )
 async def stream(
     artist_id: UUID,
     request: Request,
     sessions: Sessions,
-    last_event_id_header: Annotated[int | None, Header(alias="Last-Event-ID")] = None,
-    last_event_id_query: Annotated[int | None, Query(alias="lastEventId", ge=0)] = None,
+    last_event_id_header: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=BIGINT_MAX)] = None,
+    last_event_id_query: Annotated[int | None, Query(alias="lastEventId", ge=0, le=BIGINT_MAX)] = None,
 ) -> StreamingResponse:
     await require_status(sessions, artist_id)  # 404 before the stream opens
+    slots: StreamSlots = request.app.state.stream_slots
+    free = slots.take(request)  # 429 past SSE_STREAMS_PER_CLIENT; HeldStream frees it
     last_event_id = last_event_id_header if last_event_id_header is not None else last_event_id_query
 
     async def counted() -> AsyncIterator[str]:
@@ -110,4 +115,4 @@ async def stream(
             SSE_CLIENTS.dec()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(counted(), media_type="text/event-stream", headers=headers)
+    return HeldStream(counted(), media_type="text/event-stream", headers=headers, release=free)

@@ -8,7 +8,16 @@ from mysetlist_common.settings import get_settings
 
 
 def make_engine(url: str | None = None, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url or get_settings().database_url, pool_size=pool_size, pool_pre_ping=True)
+    settings = get_settings()
+    # Bounded waits: while PostgreSQL is down a request fails within seconds (503) instead of hanging on
+    # asyncpg's 60 s connect timeout or on a pool that never frees up.
+    return create_async_engine(
+        url or settings.database_url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.database_pool_timeout_s,
+        connect_args={"timeout": settings.database_connect_timeout_s},
+    )
 
 
 @lru_cache
