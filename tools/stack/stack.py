@@ -547,6 +547,8 @@ def service_env() -> dict[str, str]:
         **upstream_env(f"http://127.0.0.1:{simulator.port}"),
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{progress.port}",
         "SIM_PORT": str(simulator.port),
+        # the gateway relays SSE with the client in X-Forwarded-For: progress counts streams per real client
+        "TRUSTED_PROXIES": "127.0.0.1",
         **os.environ,  # what the caller set wins
     }
 
