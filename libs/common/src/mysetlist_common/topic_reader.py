@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from mysetlist_common.settings import get_settings
 
@@ -31,10 +32,16 @@ async def _consumer() -> AsyncIterator[AIOKafkaConsumer]:
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    if topic not in await consumer.topics():  # fetches fresh metadata
-        return []
-    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+async def _partitions(topic: str) -> list[TopicPartition]:
+    """The topic's partitions (none when it does not exist); the admin client asks the broker now."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=get_settings().kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [d for d in described if d.get("topic") == topic and not d.get("error_code")]
+    return [TopicPartition(topic, p["partition"]) for d in found for p in d.get("partitions", [])]
 
 
 def _ms(moment: datetime) -> int:
@@ -77,7 +84,7 @@ async def read_between(
 ) -> list[ConsumerRecord]:
     """The records `topic` holds that were written in [start, end), oldest first."""
     async with _consumer() as consumer:
-        partitions = await _partitions(consumer, topic)
+        partitions = await _partitions(topic)
         if not partitions:
             return []
         first = await consumer.beginning_offsets(partitions)
@@ -92,7 +99,7 @@ async def read_one(topic: str, partition: int, offset: int) -> ConsumerRecord | 
     """The record at topic:partition:offset, or None when the topic does not hold it (any more)."""
     async with _consumer() as consumer:
         tp = TopicPartition(topic, partition)
-        if tp not in await _partitions(consumer, topic):
+        if tp not in await _partitions(topic):
             return None
         first = (await consumer.beginning_offsets([tp]))[tp]
         end = (await consumer.end_offsets([tp]))[tp]
