@@ -44,6 +44,7 @@ RUN = LOCAL / "run"
 RULES = REPO / "deploy" / "observability" / "prometheus-rules.yml"
 
 DEFAULT_KAFKA = "127.0.0.1:59092"
+KAFKA_JARS = ("kafka_2.13-*.jar", "kafka-tools-[0-9]*.jar")  # the broker, the operators' tools
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
 
 
@@ -203,7 +204,7 @@ class Kafka:
 
     def install(self) -> None:
         """Resolve the broker's jars from Maven Central through the pinned pom (once)."""
-        if self.libs.is_dir() and any(self.libs.glob("kafka_2.13-*.jar")):
+        if self.libs.is_dir() and all(any(self.libs.glob(jar)) for jar in KAFKA_JARS):
             return
         require_java()
         if shutil.which("mvn") is None:
@@ -225,7 +226,14 @@ class Kafka:
                 f"-DoutputDirectory={tmp}",
             ],
         )
-        tmp.rename(self.libs)
+        if not self.libs.is_dir():
+            tmp.rename(self.libs)
+            return
+        # an older install lacks a jar the pom added since: add the missing ones, never touch the broker's
+        for jar in tmp.glob("*.jar"):
+            if not (self.libs / jar.name).exists():
+                jar.rename(self.libs / jar.name)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def configure(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
