@@ -17,6 +17,7 @@ import functools
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -548,10 +549,25 @@ def upstream_env(sim_url: str) -> dict[str, str]:
     }
 
 
+def admin_token() -> str:
+    """The local stack's admin token: generated once into `.local/admin-token` (mode 0600), where the CLI
+    finds it too. Never printed: it guards the admin API (replays, dead letters)."""
+    path = LOCAL / "admin-token"
+    if not path.exists():
+        LOCAL.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32) + "\n")
+    path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def service_env() -> dict[str, str]:
     """The environment every service gets: the caller's, plus URLs that follow overridden ports."""
     simulator, progress = SERVICES[0], SERVICES[1]
     return {
+        "ADMIN_TOKEN": admin_token(),
         **upstream_env(f"http://127.0.0.1:{simulator.port}"),
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{progress.port}",
         "SIM_PORT": str(simulator.port),
