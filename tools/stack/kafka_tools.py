@@ -56,7 +56,7 @@ def command(tool: str, args: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.strip() + "\n\ntools: " + ", ".join(sorted(TOOLS)))
-        return 0 if argv else 2
+        return 0
     Kafka().install()  # the jars, once
     os.execvp("java", command(argv[0], argv[1:]))
 

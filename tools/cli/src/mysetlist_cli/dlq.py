@@ -30,10 +30,10 @@ def list_letters(
     for item in page["items"]:
         table.add_row(
             item["id"],
-            item["timestamp"],
+            item["timestamp"][:19].replace("T", " "),
             item["type"] or "-",
             str(item["version"] or "-"),
-            item["error"][:160],
+            " ".join(item["error"].split())[:160],
             item["replayedAt"] or "-",
         )
     console.print(table)
@@ -55,7 +55,8 @@ def show(ref: Annotated[str, typer.Argument(help=REF_HELP)]) -> None:
     console.print(f"{item['id']} from {item['origin']} at {item['timestamp']}, key {item['key']}")
     console.print(f"error: {item['error']}")
     console.print(f"sent back: {item['replayedAt'] or 'no'}")
-    console.print(f"headers: {json.dumps(item['headers'])}")
+    headers = {k: v for k, v in item["headers"].items() if k != "error"}  # the error is printed above
+    console.print(f"headers: {json.dumps(headers)}")
     console.print(_body(item["body"]))
 
 
