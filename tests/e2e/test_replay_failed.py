@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.real
+# four imports end to end on a shared 2-core machine: bounded generously, never by a fixed sleep
+pytestmark = [pytest.mark.real, pytest.mark.timeout(600)]
 
 TOKEN = "test-e2e-admin-token"
 UNKNOWN = ["K8vNoSuchArtist1", "K8vNoSuchArtist2"]
