@@ -6,7 +6,7 @@ STACK := python3 tools/stack/stack.py
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -14,6 +14,7 @@ help:
 	@echo "make up | status | down    the local stack (ports in README.md)"
 	@echo "make bench   run bench/bench_*.py, results in bench-results/"
 	@echo "make scale   the long load scenarios (bench/bench_load.py A, B and C), results in bench-results/"
+	@echo "make kafka ARGS=\"kafka-consumer-groups --describe --all-groups\"    Kafka's own tools on the stack"
 
 install:
 	bash tools/stack/install.sh
@@ -49,6 +50,10 @@ down:
 
 demo: up
 	bash tools/stack/demo.sh
+
+# Apache Kafka's command-line tools against the stack's broker, e.g. ARGS="kafka-topics --list".
+kafka:
+	@python3 tools/stack/kafka_tools.py $(ARGS)
 
 bench:
 	bash tools/stack/install.sh

@@ -17,6 +17,7 @@ import functools
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -44,6 +45,7 @@ RUN = LOCAL / "run"
 RULES = REPO / "deploy" / "observability" / "prometheus-rules.yml"
 
 DEFAULT_KAFKA = "127.0.0.1:59092"
+KAFKA_JARS = ("kafka_2.13-*.jar", "kafka-tools-[0-9]*.jar")  # the broker, the operators' tools
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:55432/mysetlist"
 
 
@@ -203,7 +205,7 @@ class Kafka:
 
     def install(self) -> None:
         """Resolve the broker's jars from Maven Central through the pinned pom (once)."""
-        if self.libs.is_dir() and any(self.libs.glob("kafka_2.13-*.jar")):
+        if self.libs.is_dir() and all(any(self.libs.glob(jar)) for jar in KAFKA_JARS):
             return
         require_java()
         if shutil.which("mvn") is None:
@@ -225,7 +227,14 @@ class Kafka:
                 f"-DoutputDirectory={tmp}",
             ],
         )
-        tmp.rename(self.libs)
+        if not self.libs.is_dir():
+            tmp.rename(self.libs)
+            return
+        # an older install lacks a jar the pom added since: add the missing ones, never touch the broker's
+        for jar in tmp.glob("*.jar"):
+            if not (self.libs / jar.name).exists():
+                jar.rename(self.libs / jar.name)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     def configure(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -540,10 +549,25 @@ def upstream_env(sim_url: str) -> dict[str, str]:
     }
 
 
+def admin_token() -> str:
+    """The local stack's admin token: generated once into `.local/admin-token` (mode 0600), where the CLI
+    finds it too. Never printed: it guards the admin API (replays, dead letters)."""
+    path = LOCAL / "admin-token"
+    if not path.exists():
+        LOCAL.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32) + "\n")
+    path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def service_env() -> dict[str, str]:
     """The environment every service gets: the caller's, plus URLs that follow overridden ports."""
     simulator, progress = SERVICES[0], SERVICES[1]
     return {
+        "ADMIN_TOKEN": admin_token(),
         **upstream_env(f"http://127.0.0.1:{simulator.port}"),
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{progress.port}",
         "SIM_PORT": str(simulator.port),

@@ -11,7 +11,17 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
-from mysetlist_gateway import admin, decisions_api, kickoff, read_api, search, sse_proxy, web
+from mysetlist_gateway import (
+    admin,
+    decisions_api,
+    kickoff,
+    ops_dlq,
+    ops_replay,
+    read_api,
+    search,
+    sse_proxy,
+    web,
+)
 
 
 def create_app() -> FastAPI:
@@ -36,6 +46,8 @@ def create_app() -> FastAPI:
     app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     app.include_router(kickoff.router)
     app.include_router(admin.router)
+    app.include_router(ops_replay.router)
+    app.include_router(ops_dlq.router)
     app.include_router(search.router)
     app.include_router(read_api.router)
     app.include_router(decisions_api.router)

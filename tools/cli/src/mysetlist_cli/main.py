@@ -2,7 +2,7 @@
 
 import typer
 
-from mysetlist_cli import classify, commands, why
+from mysetlist_cli import classify, commands, dlq, replay, why
 
 app = typer.Typer(
     name="mysetlist",
@@ -14,3 +14,5 @@ app = typer.Typer(
 commands.register(app)
 classify.register(app)
 why.register(app)
+replay.register(app)
+dlq.register(app)

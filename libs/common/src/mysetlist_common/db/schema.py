@@ -301,3 +301,14 @@ class PhaseJob(Base):
     waited_s: Mapped[float] = mapped_column(Float, server_default=text("0"))
     journal: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _created()
+
+
+class DlqReplayed(Base):
+    """A dead letter sent back to its topic. Kafka messages cannot be marked, so this table keeps a
+    `mysetlist dlq replay` from sending the same one twice (migration 0005_dlq_replayed)."""
+
+    __tablename__ = "dlq_replayed"
+    topic: Mapped[str] = mapped_column(String(249), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    replayed_at: Mapped[datetime] = _created()

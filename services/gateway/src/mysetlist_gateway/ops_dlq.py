@@ -1,0 +1,132 @@
+"""Dead letters for operators: GET /api/admin/dlq, GET /api/admin/dlq/{ref}, POST /api/admin/dlq/{ref}/replay.
+
+`ref` is `topic:partition:offset` of a dead-letter topic. Sending one back is for after its cause is fixed
+(say, a consumer upgraded to an event version it did not know); each is sent back at most once.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from mysetlist_common import dlq
+from mysetlist_gateway.admin import require_admin
+from mysetlist_gateway.kickoff import get_relay, get_sessions
+
+router = APIRouter(prefix="/api/admin/dlq", tags=["admin"], dependencies=[Depends(require_admin)])
+GUARDED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong admin token"},
+    503: {"description": "admin API disabled"},
+}
+UNKNOWN = "no such dead letter (name it topic:partition:offset of a .dlq topic)"
+
+
+class DeadLetterItem(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    id: str = Field(description="topic:partition:offset")
+    topic: str
+    partition: int
+    offset: int
+    timestamp: datetime
+    origin: str = Field(description="the topic it came from, where a replay sends it")
+    key: str | None
+    error: str
+    type: str | None = None
+    version: int | None = None
+    event_id: str | None = Field(None, serialization_alias="eventId")
+    import_id: str | None = Field(None, serialization_alias="importId")
+    replayed_at: datetime | None = Field(None, serialization_alias="replayedAt")
+
+
+class DeadLetterDetail(DeadLetterItem):
+    headers: dict[str, str]
+    body: str = Field(description="the message as it was, decoded as UTF-8")
+
+
+class DeadLetterList(BaseModel):
+    total: int
+    items: list[DeadLetterItem]
+
+
+class Replayed(BaseModel):
+    id: str
+    sent_to: str = Field(serialization_alias="sentTo")
+    replayed_at: datetime = Field(serialization_alias="replayedAt")
+
+
+def _fields(letter: dlq.DeadLetter, replayed: dict[str, datetime]) -> dict[str, Any]:
+    peek = letter.peek()
+    return {
+        "id": letter.ref,
+        "topic": letter.topic,
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "timestamp": letter.timestamp,
+        "origin": letter.origin,
+        "key": letter.key.decode(errors="replace") if letter.key is not None else None,
+        "error": letter.error,
+        "type": peek.get("type") if isinstance(peek.get("type"), str) else None,
+        "version": peek.get("version") if isinstance(peek.get("version"), int) else None,
+        "event_id": str(peek["event_id"]) if peek.get("event_id") else None,
+        "import_id": str(peek["import_id"]) if peek.get("import_id") else None,
+        "replayed_at": replayed.get(letter.ref),
+    }
+
+
+async def _found(ref: str) -> dlq.DeadLetter:
+    letter = await dlq.get_dead_letter(ref)
+    if letter is None:
+        raise HTTPException(404, UNKNOWN)
+    return letter
+
+
+@router.get("", response_model=DeadLetterList, response_model_by_alias=True, responses=GUARDED)
+async def list_dead_letters(
+    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
+    topic: Annotated[str | None, Query(description="one dead-letter topic; all by default")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> DeadLetterList:
+    """The newest `limit` dead letters, oldest first."""
+    letters = await dlq.list_dead_letters(topic)
+    shown = letters[-limit:]
+    async with sessions() as session:
+        replayed = await dlq.replayed_at(session, shown)
+    return DeadLetterList(total=len(letters), items=[DeadLetterItem(**_fields(d, replayed)) for d in shown])
+
+
+@router.get(
+    "/{ref}",
+    response_model=DeadLetterDetail,
+    response_model_by_alias=True,
+    responses={**GUARDED, 404: {"description": UNKNOWN}},
+)
+async def show_dead_letter(
+    ref: str, sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+) -> DeadLetterDetail:
+    letter = await _found(ref)
+    async with sessions() as session:
+        replayed = await dlq.replayed_at(session, [letter])
+    body = letter.value.decode(errors="replace")
+    return DeadLetterDetail(**_fields(letter, replayed), headers=letter.headers, body=body)
+
+
+@router.post(
+    "/{ref}/replay",
+    response_model=Replayed,
+    response_model_by_alias=True,
+    responses={**GUARDED, 404: {"description": UNKNOWN}, 409: {"description": "already sent back"}},
+)
+async def replay_dead_letter(
+    ref: str,
+    request: Request,
+    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
+) -> Replayed:
+    letter = await _found(ref)
+    at = await dlq.send_back(sessions, get_relay(request).broker, letter)
+    if at is None:
+        async with sessions() as session:
+            before = (await dlq.replayed_at(session, [letter])).get(letter.ref)
+        raise HTTPException(409, f"{letter.ref} was sent back already, at {before}")
+    return Replayed(id=letter.ref, sent_to=letter.origin, replayed_at=at)
