@@ -63,4 +63,4 @@ bench:
 # 90 s, a Ticketmaster quota that runs out mid-import). `make bench` runs A and B.
 scale:
 	bash tools/stack/install.sh --prometheus
-	BENCH_LOAD_SCENARIOS=A,B,C $(UV) run --no-sync python bench/run.py load
+	BENCH_LOAD_SCENARIOS=A,B,C,D $(UV) run --no-sync python bench/run.py load

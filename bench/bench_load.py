@@ -13,6 +13,8 @@ the stack again.
 - C (`make scale` only): Spotify's window at 100 per 30 s with a Retry-After of 90 s, and a Ticketmaster
   quota of 150 calls per 60 s period that runs out mid-import: imports should show `waiting` with a
   `resumeAt`, then complete exact.
+- D (`make scale` only): twenty prolific imports, then one sparse import while they run: how soon it
+  completes (goal: within 5 s).
 
 Figures per scenario: imports completed / failed / exact / unsettled, the makespan (first request to
 last settled import), the bound (for each upstream: requests made, from `/_sim/stats`, divided by its
@@ -23,7 +25,7 @@ crash: the benchmark completes its measurement and says what it saw. Each scenar
 (reported as `timed_out`, imports still open as `unsettled`).
 
     uv run python bench/run.py load                      # A and B (part of `make bench`)
-    BENCH_LOAD_SCENARIOS=A,B,C uv run python bench/run.py load   # what `make scale` runs
+    BENCH_LOAD_SCENARIOS=A,B,C,D uv run python bench/run.py load   # what `make scale` runs
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Scenario:
     what: str
     sim_config: dict[str, Any]
     timeout_s: float  # the whole import wave, from the first request
+    population: int = POPULATION
+    prolific_then_sparse: int = 0  # instead of IMPORTS of every profile: this many prolific, then one sparse
 
 
 SCENARIOS = {
@@ -71,6 +75,14 @@ SCENARIOS = {
             "ticketmaster_quota_period_s": 60,
         },
         1800,
+    ),
+    "D": Scenario(
+        "D",
+        "twenty prolific imports, then one sparse import while they run (its time to complete)",
+        {},
+        900,
+        population=800,  # about 3 % prolific: twenty of them
+        prolific_then_sparse=20,
     ),
 }
 
@@ -249,10 +261,13 @@ async def measure(scenario: Scenario, env: dict[str, str], database_url: str) ->
         httpx.AsyncClient(base_url=gateway, timeout=30, limits=limits) as http,
     ):
         (
-            await sim.post("/_sim/config", json={"population": POPULATION, **scenario.sim_config})
+            await sim.post("/_sim/config", json={"population": scenario.population, **scenario.sim_config})
         ).raise_for_status()
         config = (await sim.get("/_sim/config")).json()
         members = [a for a in (await sim.get("/_sim/artists")).json() if a["population"]]
+        if scenario.prolific_then_sparse:  # the sparse one is sent last, while the prolific ones run
+            prolific = [a for a in members if a["profile"] == "prolific"][: scenario.prolific_then_sparse]
+            members = [*prolific, next(a for a in members if a["profile"] == "sparse")]
         imports = [Import(a) for a in members[:IMPORTS]]
         await sim.post("/_sim/stats/reset")  # this wave's requests only
         t0 = time.monotonic()
