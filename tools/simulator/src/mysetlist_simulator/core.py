@@ -121,15 +121,18 @@ def upstream_route(
     error_body: Callable[[int], Any],
     methods: tuple[str, ...] = ("GET",),
 ) -> Route:
-    """One upstream endpoint: count it, wait the latency, apply auth and limits, maybe inject a fault."""
+    """One upstream endpoint: count it, apply auth and limits, wait the latency, maybe inject a fault.
+
+    Limits are applied as a request arrives, as the real APIs' gateways do (a spike arrest sits in front of
+    the backend): the latency after it is the backend's, and never bunches arrivals together."""
 
     async def serve(request: Request) -> Response:
         sim: Sim = request.app.state.sim
         sim.stats.request(upstream, endpoint)
         # Population members are generated the first time a request names one of their ids.
         sim.population.reveal_text(f"{request.url.path} {request.url.query}", sim.config.population)
-        await sim.delay(upstream)
         verdict = check(sim, request)
+        await sim.delay(upstream)
         if verdict.reject is None:
             response = await _with_fault(sim, request, upstream, handler, error_body)
         else:
