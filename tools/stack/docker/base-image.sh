@@ -57,6 +57,6 @@ RUN update-ca-certificates >/dev/null \
  && printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 DOCKERFILE
-docker build -q -t "$IMAGE" "$context" >/dev/null
+docker build -q -t "$IMAGE" "$context" >"$CACHE/build.log" 2>&1 || { cat "$CACHE/build.log" >&2; exit 1; }
 docker rmi "$IMAGE-debian" >/dev/null
 echo "$IMAGE"

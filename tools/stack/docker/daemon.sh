@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The project's own Docker engine: `daemon.sh start|stop|status`. Everything it owns lives under
+# The project's own Docker engine: `daemon.sh start|stop|status|check-clean|env`. Everything it owns lives under
 # .local/docker (data, exec root, pid file, socket, log); `stop` also removes what dockerd leaves behind
 # when it exits (its bridges, iptables chains, the mounted netns/default), so nothing outlives a run.
-# Clients reach it with DOCKER_HOST=unix://<repo>/.local/docker/docker.sock (`daemon.sh env` prints it).
+# `check-clean` fails if any of that is still there. Clients reach it with DOCKER_HOST=unix://<repo>/.local/docker/docker.sock (`daemon.sh env` prints it).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 REPO=$PWD
@@ -121,6 +121,26 @@ cleanup() {
   fi
 }
 
+# After `stop`: fail, naming it, if anything of the engine is left (CI runs this at the end).
+check_clean() {
+  local left=()
+  our_pid >/dev/null && left+=("dockerd (pid $(our_pid))")
+  pgrep -f containerd-shim | while read -r pid; do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$HOME_DIR/" && echo "$pid"
+  done | grep -q . && left+=("container shims")
+  awk -v root="$HOME_DIR/" 'index($2, root) == 1' /proc/self/mounts | grep -q . && left+=("mounts under $HOME_DIR")
+  if ! foreign_daemon; then
+    ip -o link show type bridge 2>/dev/null | grep -qE ': (docker0|br-[0-9a-f]{12})[:@]' && left+=("bridges")
+    iptables -S 2>/dev/null | grep -q -- '-N DOCKER' && left+=("iptables filter chains")
+    iptables -t nat -S 2>/dev/null | grep -q -- '-N DOCKER' && left+=("iptables nat chains")
+  fi
+  if [ ${#left[@]} -gt 0 ]; then
+    echo "error: left behind by the Docker engine: ${left[*]}" >&2
+    return 1
+  fi
+  echo "docker: nothing left behind (no daemon, container, bridge, iptables chain or mount)"
+}
+
 status() {
   if our_pid >/dev/null && docker info >/dev/null 2>&1; then echo "docker: running ($DOCKER_HOST)"
   else echo "docker: not running"; return 1; fi
@@ -130,6 +150,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  check-clean) check_clean ;;
   env) echo "export DOCKER_HOST=$DOCKER_HOST" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|check-clean|env" >&2; exit 2 ;;
 esac
