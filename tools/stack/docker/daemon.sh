@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The project's own Docker engine: `daemon.sh start|stop|status|check-clean|env`. Everything it owns lives under
-# .local/docker (data, exec root, pid file, socket, log); `stop` also removes what dockerd leaves behind
-# when it exits (its bridges, iptables chains, the mounted netns/default), so nothing outlives a run.
-# `check-clean` fails if any of that is still there. Clients reach it with DOCKER_HOST=unix://<repo>/.local/docker/docker.sock (`daemon.sh env` prints it).
+# The project's own Docker engine: `daemon.sh start|stop|status|check-clean|env`. Everything it owns
+# lives under .local/docker (data, exec root, pid file, socket, log); `stop` also removes what dockerd
+# leaves behind when it exits (its bridges, iptables chains, the mounted netns/default), so nothing
+# outlives a run; `check-clean` fails if any of that is still there. Clients reach it with
+# DOCKER_HOST=unix://<repo>/.local/docker/docker.sock (`eval "$(daemon.sh env)"`).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 REPO=$PWD
 HOME_DIR="$REPO/.local/docker"
 SOCK="$HOME_DIR/docker.sock"
 PIDFILE="$HOME_DIR/dockerd.pid"
-NETWORKS="$HOME_DIR/bridges"  # the bridge networks this daemon made, read back after it stops
 HOST_STATE="$HOME_DIR/host-state"  # FORWARD policy and ip_forward before dockerd changed them
 export DOCKER_HOST="unix://$SOCK"
 
@@ -76,7 +76,6 @@ start() {
 stop() {
   local pid
   if pid=$(our_pid); then
-    docker network ls --filter driver=bridge -q --no-trunc >"$NETWORKS" 2>/dev/null || true
     kill -TERM "$pid"
     for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
@@ -88,7 +87,7 @@ stop() {
 
 # What an exited dockerd leaves: container shims, mounts under .local/docker, bridges, iptables chains.
 cleanup() {
-  local pid mnt id chain table policy forward
+  local pid mnt bridge chain table policy forward
   for pid in $(pgrep -f containerd-shim || true); do  # only the shims of *our* containerd (its address)
     if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$HOME_DIR/"; then kill -KILL "$pid" || true; fi
   done
@@ -96,13 +95,11 @@ cleanup() {
     while read -r mnt; do umount -l "$mnt" 2>/dev/null || true; done
   rm -f "$PIDFILE" "$SOCK"
   if foreign_daemon; then return 0; fi
-  if [ -f "$NETWORKS" ]; then
-    while read -r id; do
-      if ip link show "br-${id:0:12}" >/dev/null 2>&1; then ip link delete "br-${id:0:12}"; fi
-    done <"$NETWORKS"
-    rm -f "$NETWORKS"
-  fi
-  if ip link show docker0 >/dev/null 2>&1; then ip link delete docker0; fi
+  # docker0 and the br-<network id> bridges of user-defined networks (compose's)
+  for bridge in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
+    grep -E '^(docker0|br-[0-9a-f]{12})$' || true); do
+    ip link delete "$bridge" || true
+  done
   command -v iptables >/dev/null || return 0
   for table in filter nat; do
     # rules in the built-in chains that jump to, or exist for, Docker's chains and bridges
