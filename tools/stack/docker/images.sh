@@ -41,8 +41,11 @@ fi
 python3 tools/stack/stack.py install-kafka
 context=.local/docker/kafka-context
 rm -rf "$context" && mkdir -p "$context"
-cp $HERE/kafka/Dockerfile $HERE/kafka/run.sh tools/stack/kafka/log4j2.properties "$context/"
-cp -r .local/kafka/libs "$context/libs"
+mkdir -p "$context/kafka/bin" "$context/kafka/config"  # laid out as /opt/kafka: one COPY
+cp $HERE/kafka/Dockerfile "$context/"
+cp $HERE/kafka/run.sh "$context/kafka/bin/"
+cp tools/stack/kafka/log4j2.properties "$context/kafka/config/"
+cp -r .local/kafka/libs "$context/kafka/libs"
 build "$KAFKA_IMAGE" "$context" --build-arg BASE="$base"
 rm -rf "$context"
 build "$POSTGRES_IMAGE" $HERE/postgres --build-arg BASE="$base"

@@ -3,7 +3,7 @@
 # JVM options) is a server property, `_` -> `.`, `__` -> `-`, `___` -> `_`. Defaults make a single node
 # (broker and controller) on 9092/9093; the data folder is formatted on first start only.
 set -euo pipefail
-conf=/opt/kafka/config/server.properties
+conf=/var/lib/kafka/server.properties  # written at every start, from the environment
 {
   echo "process.roles=broker,controller"
   echo "node.id=1"
