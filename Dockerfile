@@ -35,7 +35,7 @@ RUN useradd --system --uid 10001 app
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1
 USER 10001
 # Liveness without dependencies (/healthz) on the port the service reads from its environment.
-HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["python", "-c", \
+HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=5 CMD ["python", "-c", \
   "import os, urllib.request as u; n, d = open('/app/port').read().split(); d == '-' or u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get(n, d), timeout=4)"]
 CMD ["sh", "-c", "exec python -m \"$(cat /app/module)\""]
 COPY --from=build /app/.venv /app/.venv

@@ -24,10 +24,10 @@ compose up --detach --no-build --quiet-pull
 # every container with a health check healthy (the images' HEALTHCHECK; compose's for Kafka, PostgreSQL).
 ready() {
   for port in 28000 28001 28002 28003; do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" || return 1
+    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || return 1
   done
-  curl -fsS -o /dev/null "$SIMULATOR/healthz" || return 1
-  curl -fsS -o /dev/null http://127.0.0.1:28090/-/ready || return 1
+  curl -fs -o /dev/null "$SIMULATOR/healthz" || return 1
+  curl -fs -o /dev/null http://127.0.0.1:28090/-/ready || return 1
   ! compose ps --format '{{.Service}} {{.Status}}' | grep -v '^prometheus' | grep -qv '(healthy)'
 }
 for _ in $(seq 180); do ready && break; sleep 1; done

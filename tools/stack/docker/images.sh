@@ -5,7 +5,9 @@
 #    root Dockerfile on the locally bootstrapped base (base-image.sh) instead of python:3.11-slim-bookworm;
 #  - mysetlist-local/kafka, postgres and prometheus: what deploy/compose/local-images.yml swaps in for
 #    the public images (same versions as the local stack: Kafka 4.1.1 from its Maven jars, PostgreSQL 15).
-# Docker's layer cache (under .local/docker) makes a second run take seconds.
+# An image whose inputs (files, build arguments, base) hash to its `mysetlist.inputs` label is not built
+# again: even a cached `docker build` takes a minute per image on the vfs storage driver.
+#   images.sh [infra]   (infra: Kafka and PostgreSQL only, what the container-mode tests need)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 HERE=tools/stack/docker
@@ -13,13 +15,29 @@ SERVICES=(gateway progress shows-ingest catalog-ingest simulator)
 KAFKA_IMAGE=mysetlist-local/kafka:4.1.1
 POSTGRES_IMAGE=mysetlist-local/postgres:15
 PROMETHEUS_IMAGE=mysetlist-local/prometheus:2
+only="${1:-all}"
 
-only="${1:-all}"  # `images.sh infra`: Kafka and PostgreSQL only (what the container-mode tests need)
-build() {  # build <image> <context> [docker build options]: host network, as no bridge may reach out
-  local image=$1 context=$2
+# inputs <base> <args> <paths...>: a hash of everything a build reads (as .dockerignore filters it)
+inputs() {
+  local base=$1 args=$2
   shift 2
+  { docker image inspect -f '{{.Id}}' "$base"; echo "$args"
+    tar -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=__pycache__ \
+      --exclude=.pytest_cache --exclude=.venv "$@"; } | sha256sum | cut -c1-16
+}
+
+# build <image> <context> <inputs hash> [docker build options]; host network: no bridge may reach out
+build() {
+  local image=$1 context=$2 hash=$3
+  shift 3
   local started=$SECONDS
-  if ! docker build -q --network host -t "$image" "$@" "$context" >.local/docker/build.log 2>&1; then
+  if [ "$(docker image inspect -f '{{index .Config.Labels "mysetlist.inputs"}}' "$image" 2>/dev/null)" = "$hash" ]
+  then
+    printf '  up to date %-37s\n' "$image"
+    return
+  fi
+  if ! docker build -q --network host --label "mysetlist.inputs=$hash" -t "$image" "$@" "$context" \
+    >.local/docker/build.log 2>&1; then
     cat .local/docker/build.log >&2
     echo "error: building $image failed" >&2
     exit 1
@@ -32,23 +50,25 @@ mkdir -p .local/docker
 base=$(bash $HERE/base-image.sh)
 if [ "$only" = all ]; then
   for service in "${SERVICES[@]}"; do
-    build "mysetlist-$service:latest" . --build-arg PYTHON="$base" --build-arg SERVICE="$service"
+    hash=$(inputs "$base" "$service" Dockerfile .dockerignore pyproject.toml uv.lock libs services \
+      tools/simulator tools/cli)
+    build "mysetlist-$service:latest" . "$hash" --build-arg PYTHON="$base" --build-arg SERVICE="$service"
   done
-  build "$PROMETHEUS_IMAGE" $HERE/prometheus --build-arg BASE="$base"
+  build "$PROMETHEUS_IMAGE" $HERE/prometheus "$(inputs "$base" - $HERE/prometheus)" --build-arg BASE="$base"
 fi
 
-# Kafka's context: its Dockerfile and start script plus the jars the local stack resolved with Maven.
+# Kafka's context, laid out as /opt/kafka (one COPY): its start script, the log config and the jars the
+# local stack resolved with Maven.
 python3 tools/stack/stack.py install-kafka
 context=.local/docker/kafka-context
-rm -rf "$context" && mkdir -p "$context"
-mkdir -p "$context/kafka/bin" "$context/kafka/config"  # laid out as /opt/kafka: one COPY
+rm -rf "$context" && mkdir -p "$context/kafka/bin" "$context/kafka/config"
 cp $HERE/kafka/Dockerfile "$context/"
 cp $HERE/kafka/run.sh "$context/kafka/bin/"
 cp tools/stack/kafka/log4j2.properties "$context/kafka/config/"
 cp -r .local/kafka/libs "$context/kafka/libs"
-build "$KAFKA_IMAGE" "$context" --build-arg BASE="$base"
+build "$KAFKA_IMAGE" "$context" "$(inputs "$base" - "$context")" --build-arg BASE="$base"
 rm -rf "$context"
-build "$POSTGRES_IMAGE" $HERE/postgres --build-arg BASE="$base"
+build "$POSTGRES_IMAGE" $HERE/postgres "$(inputs "$base" - $HERE/postgres)" --build-arg BASE="$base"
 
 echo "images ($((SECONDS - started))s):"
 images=("$KAFKA_IMAGE" "$POSTGRES_IMAGE")
