@@ -131,8 +131,27 @@ def _kafka_container() -> Iterator[str]:
         )
     )
     _started(container, "Kafka Server started")
-    yield f"127.0.0.1:{port}"
+    bootstrap = f"127.0.0.1:{port}"
+    run_in_thread(_group_coordinator_ready, bootstrap)
+    yield bootstrap
     container.stop()
+
+
+async def _group_coordinator_ready(bootstrap: str, timeout_s: float = 180) -> None:
+    """A new broker creates its offsets topic on the first group join, slowly on a busy machine: join
+    once here so the first test's consumers do not spend their time budget on it."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        "warm-up", bootstrap_servers=bootstrap, group_id="warm-up", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not consumer.assignment():
+                await consumer.getmany(timeout_ms=500)
+    finally:
+        await consumer.stop()
 
 
 @pytest.fixture(scope="session")
