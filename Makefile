@@ -6,7 +6,9 @@ STACK := python3 tools/stack/stack.py
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka
+DOCKER := bash tools/stack/docker/with-daemon.sh
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka \
+	images compose-test test-containers
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -15,6 +17,7 @@ help:
 	@echo "make bench   run bench/bench_*.py, results in bench-results/"
 	@echo "make scale   the long load scenarios (bench/bench_load.py A, B and C), results in bench-results/"
 	@echo "make kafka ARGS=\"kafka-consumer-groups --describe --all-groups\"    Kafka's own tools on the stack"
+	@echo "make images | compose-test | test-containers    the same system in containers (own Docker engine)"
 
 install:
 	bash tools/stack/install.sh
@@ -64,3 +67,19 @@ bench:
 scale:
 	bash tools/stack/install.sh --prometheus
 	BENCH_LOAD_SCENARIOS=A,B,C,D $(UV) run --no-sync python bench/run.py load
+
+# Containers: each target starts the project's own Docker engine (tools/stack/docker/daemon.sh) and stops
+# it again when done, whatever happens. Images, base image and compose are cached under .local/docker.
+images:
+	bash tools/stack/install.sh
+	$(DOCKER) bash tools/stack/docker/images.sh
+
+compose-test:
+	bash tools/stack/install.sh
+	$(DOCKER) bash tools/stack/docker/compose_test.sh
+
+# The spine tests with Kafka and PostgreSQL in containers (testcontainers) instead of the local stack.
+test-containers:
+	bash tools/stack/install.sh
+	$(DOCKER) bash -c 'bash tools/stack/docker/images.sh infra && MYSETLIST_TEST_STACK=containers \
+		$(UV) run --no-sync pytest --durations=5 tests/spine $(PYTEST_ARGS)'

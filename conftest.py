@@ -4,8 +4,10 @@ points the settings at all of them.
 
 Kafka and PostgreSQL come from `tools/stack/stack.py` (the same code as `make up`): started when nothing
 serves their ports, never stopped (other sessions may share them). KAFKA_BOOTSTRAP_SERVERS and
-DATABASE_URL, when set, point the tests at other servers instead. SHARED_DIR (default <repo>/../shared)
-is where the recorded upstream fixtures live.
+DATABASE_URL, when set, point the tests at other servers instead. With MYSETLIST_TEST_STACK=containers
+they are containers of this session instead (testcontainers, on the engine DOCKER_HOST names, default the
+project's own from tools/stack/docker/daemon.sh), removed when it ends. SHARED_DIR (default
+<repo>/../shared) is where the recorded upstream fixtures live.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent
 _counter = itertools.count()
+CONTAINERS = os.environ.get("MYSETLIST_TEST_STACK", "local") == "containers"
+# The locally built images (`make images`); the public apache/kafka:4.1.1 and postgres:15 take the same
+# settings where a registry answers.
+KAFKA_IMAGE = os.environ.get("MYSETLIST_KAFKA_IMAGE", "mysetlist-local/kafka:4.1.1")
+POSTGRES_IMAGE = os.environ.get("MYSETLIST_POSTGRES_IMAGE", "mysetlist-local/postgres:15")
 
 
 def _load_stack() -> ModuleType:
@@ -79,13 +86,109 @@ def kubectl() -> str:
     return found
 
 
+# ---------------------------------------------------------------- containers (MYSETLIST_TEST_STACK)
+
+
+def _container(image: str) -> Any:
+    """A testcontainers container on the project's engine. Ryuk (the reaper) is off: its image cannot be
+    pulled here, and the fixtures remove their containers themselves."""
+    os.environ.setdefault("DOCKER_HOST", f"unix://{REPO / '.local' / 'docker' / 'docker.sock'}")
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    from testcontainers.core.container import DockerContainer
+
+    return DockerContainer(image)
+
+
+def _started(container: Any, ready_log: str, timeout: int = 120) -> Any:
+    """Start and wait for `ready_log` in its output (a published port accepts before the server does)."""
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    try:
+        return container.waiting_for(LogMessageWaitStrategy(ready_log).with_startup_timeout(timeout)).start()
+    except Exception as err:
+        container.stop()
+        pytest.fail(f"{container.image} did not start: {err}")
+
+
+@pytest.fixture(scope="session")
+def _kafka_container() -> Iterator[str]:
+    """One KRaft node in a container, advertised on its published port (clients connect from here)."""
+    port = stack.free_port()
+    container = (
+        _container(KAFKA_IMAGE)
+        .with_bind_ports(9092, port)
+        .with_envs(
+            KAFKA_LISTENERS="PLAINTEXT://:9092,BROKER://:9094,CONTROLLER://:9093",
+            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://127.0.0.1:{port},BROKER://localhost:9094",
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            KAFKA_INTER_BROKER_LISTENER_NAME="BROKER",
+            KAFKA_CONTROLLER_QUORUM_VOTERS="1@localhost:9093",
+            # what tools/stack/kafka/server.properties sets for the local stack
+            KAFKA_AUTO_CREATE_TOPICS_ENABLE="true",
+            KAFKA_NUM_PARTITIONS="8",
+            KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS="8",
+            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="0",
+        )
+    )
+    _started(container, "Kafka Server started")
+    bootstrap = f"127.0.0.1:{port}"
+    run_in_thread(_group_coordinator_ready, bootstrap)
+    yield bootstrap
+    container.stop()
+
+
+async def _group_coordinator_ready(bootstrap: str, timeout_s: float = 180) -> None:
+    """A new broker creates its offsets topic on the first group join, slowly on a busy machine: join
+    once here so the first test's consumers do not spend their time budget on it."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        "warm-up", bootstrap_servers=bootstrap, group_id="warm-up", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not consumer.assignment():
+                await consumer.getmany(timeout_ms=500)
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture(scope="session")
+def _postgres_container() -> Iterator[str]:
+    """PostgreSQL in a container, tuned like the local stack's throwaway cluster."""
+    container = (
+        _container(POSTGRES_IMAGE)
+        .with_exposed_ports(5432)
+        .with_envs(POSTGRES_USER="mysetlist", POSTGRES_PASSWORD="mysetlist", POSTGRES_DB="mysetlist")
+        .with_command("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
+    )
+    _started(container, "database system is ready to accept connections")
+    port = container.get_exposed_port(5432)
+    url = f"postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:{port}/mysetlist"
+    # the public image logs that line for its set-up server too (socket only): wait for TCP logins
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            run_in_thread(_admin, url, "SELECT 1")
+            break
+        except Exception:  # refused, reset by the port proxy, or "the database system is starting up"
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    yield url
+    container.stop()
+
+
 # ---------------------------------------------------------------- Kafka
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
+def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
     """Bootstrap servers of a real Kafka broker: KAFKA_BOOTSTRAP_SERVERS, else the stack's. A loopback
-    address nobody serves yet gets the stack's broker started on it."""
+    address nobody serves yet gets the stack's broker started on it. In container mode: the container's."""
+    if CONTAINERS:
+        return str(request.getfixturevalue("_kafka_container"))
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.DEFAULT_KAFKA)
     if _is_local(bootstrap.split(",")[0].rsplit(":", 1)[0]):
         try:
@@ -107,9 +210,11 @@ def topic_prefix(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def _postgres_url() -> str:
+def _postgres_url(request: pytest.FixtureRequest) -> str:
     """URL of the application role on a real server: DATABASE_URL, else the stack's cluster. A loopback
-    address nobody serves yet gets the stack's cluster started on it."""
+    address nobody serves yet gets the stack's cluster started on it. In container mode: the container's."""
+    if CONTAINERS:
+        return str(request.getfixturevalue("_postgres_container"))
     url = stack.database_url()
     if _is_local(urllib.parse.urlsplit(url).hostname or ""):
         try:
