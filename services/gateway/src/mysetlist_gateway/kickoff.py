@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ImportReason, ImportRequested, ImportRequestedEvent
+from mysetlist_common.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.status import pending_phases
@@ -102,13 +102,14 @@ async def kickoff(
     relay: OutboxRelay,
     tm_attraction_id: str,
     reason: ImportReason = "user",
+    mode: ImportMode = "incremental",
 ) -> ImportAccepted:
     """Join the artist's running import, or open a new one whose ImportRequested the relay will publish."""
     import_id = uuid4()
     event = ImportRequestedEvent(
         import_id=import_id,
         artist_id=UUID(int=0),  # set by the statement
-        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason),
+        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason, mode=mode),
     )
     params = {
         "tm_id": tm_attraction_id,

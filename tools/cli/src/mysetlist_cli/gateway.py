@@ -99,6 +99,18 @@ class Gateway:
             offset = page["nextOffset"]
         return items
 
+    def _admin(self) -> dict[str, str]:
+        token = os.environ.get("MYSETLIST_ADMIN_TOKEN") or os.environ.get("ADMIN_TOKEN", "")
+        if not token:
+            raise CliError("admin commands need the gateway's admin token in ADMIN_TOKEN")
+        return {"Authorization": f"Bearer {token}"}
+
+    def resync_plan(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("GET", "/api/admin/resync/plan", params=params, headers=self._admin()))
+
+    def resync(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/api/admin/resync", params=params, headers=self._admin()))
+
     def status(self, artist_id: str) -> ImportStatusDocument:
         return _status_document(self._call("GET", f"/api/artists/{artist_id}/status"))
 

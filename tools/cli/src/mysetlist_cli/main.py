@@ -2,7 +2,7 @@
 
 import typer
 
-from mysetlist_cli import classify, commands, why
+from mysetlist_cli import classify, commands, resync, why
 
 app = typer.Typer(
     name="mysetlist",
@@ -14,3 +14,4 @@ app = typer.Typer(
 commands.register(app)
 classify.register(app)
 why.register(app)
+resync.register(app)
