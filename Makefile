@@ -6,7 +6,7 @@ STACK := python3 tools/stack/stack.py
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale resync
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -14,6 +14,7 @@ help:
 	@echo "make up | status | down    the local stack (ports in README.md)"
 	@echo "make bench   run bench/bench_*.py, results in bench-results/"
 	@echo "make scale   the long load scenarios (bench/bench_load.py A, B and C), results in bench-results/"
+	@echo "make resync  refresh imported artists within the quota share (RESYNC_ARGS=--limit 5, ...)"
 
 install:
 	bash tools/stack/install.sh
@@ -49,6 +50,11 @@ down:
 
 demo: up
 	bash tools/stack/demo.sh
+
+# Refresh imported artists within the day's Ticketmaster quota share (what the CronJob does in Kubernetes).
+resync:
+	MYSETLIST_URL=$${MYSETLIST_URL:-http://127.0.0.1:$${GATEWAY_PORT:-8000}} ADMIN_TOKEN=$${ADMIN_TOKEN:-local-admin} \
+		$(UV) run --no-sync mysetlist resync --run $(RESYNC_ARGS)
 
 bench:
 	bash tools/stack/install.sh

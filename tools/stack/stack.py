@@ -530,6 +530,9 @@ SERVICES = (
 )
 
 
+LOCAL_ADMIN_TOKEN = "local-admin"
+
+
 def upstream_env(sim_url: str) -> dict[str, str]:
     """The base URLs that send every upstream client to the simulator at `sim_url`."""
     return {
@@ -547,6 +550,7 @@ def service_env() -> dict[str, str]:
         **upstream_env(f"http://127.0.0.1:{simulator.port}"),
         "PROGRESS_BASE_URL": f"http://127.0.0.1:{progress.port}",
         "SIM_PORT": str(simulator.port),
+        "ADMIN_TOKEN": LOCAL_ADMIN_TOKEN,  # the local stack's admin API (make resync); not for production
         **os.environ,  # what the caller set wins
     }
 
