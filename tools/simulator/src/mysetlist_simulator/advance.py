@@ -220,7 +220,11 @@ class Day:
 
     def release(self, kind: str) -> None:
         rng, taken = self.rng, self._titles()
-        studio = [a for a in self.artist.albums if a.kind == "studio"]
+        # A deluxe copy of an album released before: its versions come after the original in both modes'
+        # order, so which version is preferred never changes (as with real reissues).
+        studio = [
+            a for a in self.artist.albums if a.kind == "studio" and a.id not in self.timeline.new_albums
+        ]
         if kind == "deluxe" and studio:
             original = rng.choice(studio)
             tracks = [
