@@ -249,6 +249,11 @@ def test_resync_within_the_quota(live_stack: Any) -> None:
         reimport(stack, ids[artist["tm_attraction_id"]], "incremental")
         figures[profile]["after_30_days"] = sim_requests(stack)
         assert_at_truth(stack, artist, ids[artist["tm_attraction_id"]])
+    print("\nrequests per import (Ticketmaster, Spotify besides tokens):", flush=True)
+    for profile, kinds in figures.items():
+        print(f"  {profile}: " + "; ".join(f"{k} {v['ticketmaster']} TM, {v['spotify']} Spotify" for k, v in
+                                          kinds.items()), flush=True)  # fmt: skip
+
     call(f"{stack.simulator_url}/_sim/advance", "POST", {"days": 30})  # another month: every artist changed
     before = import_ids(stack, list(ids.values()))
     run = mysetlist(stack, "resync", "--run")
@@ -264,11 +269,6 @@ def test_resync_within_the_quota(live_stack: Any) -> None:
     for phase, key in (("shows", "shows_changed"), ("shows", "shows_removed"), ("shows", "venues_changed"),
                        ("catalog", "songs_written"), ("catalog", "links_removed")):  # fmt: skip
         assert counts[phase]["counts"][key] == 0, (phase, key, counts)
-
-    print("\nrequests per import (Ticketmaster, Spotify besides tokens):")
-    for profile, kinds in figures.items():
-        print(f"  {profile}: " + "; ".join(f"{k} {v['ticketmaster']} TM, {v['spotify']} Spotify" for k, v in
-                                          kinds.items()))  # fmt: skip
 
     # A small daily quota: plans fit 60 % of it, and what does not fit is left for tomorrow.
     call(f"{stack.simulator_url}/_sim/config", "POST", {"rate_limits": {"ticketmaster_daily": 50}})
