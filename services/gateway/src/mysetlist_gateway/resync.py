@@ -98,14 +98,9 @@ _RATE_KEY = text(
 async def ticketmaster_quota(
     session: AsyncSession, settings: Settings, http: httpx.AsyncClient
 ) -> Quota | None:
-    """The day's quota: from the shared budget's table when it exists (rate_key), else from the headers of
-    one cheap request (it costs one call of the quota). The one place to change when the budget moves."""
-    if await session.scalar(text("SELECT to_regclass('rate_key') IS NOT NULL")):
-        row = (await session.execute(_RATE_KEY)).first()
-        if row is not None and row.quota_left is not None:
-            return Quota(
-                int(row.quota_per_day), int(row.quota_left), float(row.quota_reset_at or 0), "rate_key"
-            )
+    """The day's quota. Ticketmaster's own headers first (one cheap request, one call of the quota): they
+    carry the real limit, while the shared budget's rate_key row holds the configured one
+    (TICKETMASTER_REQUESTS_PER_DAY); that row is the fallback (spike arrest, Ticketmaster away)."""
     try:
         response = await http.get(
             f"{settings.ticketmaster_base_url}/attractions.json",
@@ -119,7 +114,11 @@ async def ticketmaster_quota(
             "headers",
         )
     except (httpx.HTTPError, KeyError, ValueError):
+        pass
+    row = (await session.execute(_RATE_KEY)).first()
+    if row is None or row.quota_left is None or (row.quota_reset_at or 0) <= time.time():
         return None  # no quota known: nothing is planned (never spend blind)
+    return Quota(int(row.quota_per_day), int(row.quota_left), float(row.quota_reset_at), "rate_key")
 
 
 # Imported artists (any import), their latest import, what they hold, and what resyncs spent today.
