@@ -7,7 +7,7 @@ TYPED := libs/common/src services/gateway/src services/progress/src services/sho
 	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
 
 DOCKER := bash tools/stack/docker/with-daemon.sh
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka \
+.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka resync \
 	images compose-test test-containers
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make scale   the long load scenarios (bench/bench_load.py A, B and C), results in bench-results/"
 	@echo "make kafka ARGS=\"kafka-consumer-groups --describe --all-groups\"    Kafka's own tools on the stack"
 	@echo "make images | compose-test | test-containers    the same system in containers (own Docker engine)"
+	@echo "make resync  refresh imported artists within the quota share (RESYNC_ARGS=--limit 5, ...)"
 
 install:
 	bash tools/stack/install.sh
@@ -57,6 +58,11 @@ demo: up
 # Apache Kafka's command-line tools against the stack's broker, e.g. ARGS="kafka-topics --list".
 kafka:
 	@python3 tools/stack/kafka_tools.py $(ARGS)
+
+# Refresh imported artists within the day's Ticketmaster quota share (what the CronJob does in Kubernetes).
+resync:
+	MYSETLIST_URL=$${MYSETLIST_URL:-http://127.0.0.1:$${GATEWAY_PORT:-8000}} \
+		$(UV) run --no-sync mysetlist resync --run $(RESYNC_ARGS)
 
 bench:
 	bash tools/stack/install.sh

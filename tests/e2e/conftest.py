@@ -50,7 +50,8 @@ class LiveStack:
         self.procs[name] = proc
         ready = f"http://127.0.0.1:{self.ports[port_env]}/readyz"
         try:
-            wait_until(lambda: http_ok(ready), 60, name, proc_alive=lambda: proc.poll() is None)
+            # generous: on a shared 2-core machine a start-up can take minutes
+            wait_until(lambda: http_ok(ready), 180, name, proc_alive=lambda: proc.poll() is None)
         except StackError as err:
             pytest.fail(f"{name} did not become ready ({err}):\n{self.log_tail()}")
 

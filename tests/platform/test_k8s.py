@@ -108,3 +108,22 @@ def test_production_overlay_pins_images_in_one_namespace(kubectl: str) -> None:
         for c in o["spec"]["template"]["spec"]["containers"]
     ]
     assert all(":" in image and not image.endswith(":latest") for image in images)
+
+
+def test_resync_cronjob_runs_the_planner_with_the_admin_token(objects: list[dict[str, Any]]) -> None:
+    (cron,) = by_kind(objects, "CronJob").values()
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"  # never two planners spending the same share
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["mysetlist", "resync", "--run"]
+    env = {e["name"]: e for e in container["env"]}
+    assert "secretKeyRef" in env["ADMIN_TOKEN"]["valueFrom"]
+    assert env["MYSETLIST_URL"]["value"] == f"http://gateway:{SERVICES['gateway']}"
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+
+
+def test_production_pins_the_cronjob_image(kubectl: str) -> None:
+    objects = render(kubectl, K8S / "overlays" / "production")
+    for cron in by_kind(objects, "CronJob").values():
+        for c in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]:
+            assert ":" in c["image"] and not c["image"].endswith(":latest")

@@ -23,11 +23,15 @@ class _Model(BaseModel):
 
 
 ImportReason = Literal["user", "resync", "replay"]
+# incremental: an artist imported before fetches only what may have changed (upcoming events, new
+# releases); full: everything again. A first import is always full.
+ImportMode = Literal["incremental", "full"]
 
 
 class ImportRequested(_Model):
     tm_attraction_id: str
     reason: ImportReason = "user"
+    mode: ImportMode = "incremental"
 
 
 class PhaseStarted(_Model):

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
         default=4, description="retryable errors (upstream outages, crashes) a phase survives"
     )
 
+    # The resync planner (gateway: POST /api/admin/resync, `mysetlist resync`, the CronJob).
+    resync_quota_share: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="share of Ticketmaster's daily quota background resyncs may use (the rest: users)",
+    )
+    resync_min_age_s: float = Field(
+        default=21600.0, ge=0, description="an artist synced more recently than this is not resynced"
+    )
+
     http_timeout_s: float = 10.0
     http_max_retries: int = 6
 

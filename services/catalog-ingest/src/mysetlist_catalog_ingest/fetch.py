@@ -7,7 +7,7 @@ endpoints; Development mode one album-tracks call per release. Releases live as 
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mysetlist_catalog_ingest.catalog import WANTED_GROUPS, Candidate, select_releases
@@ -27,6 +27,7 @@ class Fetched:
     releases: list[SpotifyAlbum] = field(default_factory=list)
     tracks: list[Candidate] = field(default_factory=list)
     skipped: list[SpotifyAlbum] = field(default_factory=list)  # live as a whole: tracks not fetched
+    known: list[SpotifyAlbum] = field(default_factory=list)  # fetched by an earlier import: not again
 
 
 def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
@@ -70,8 +71,10 @@ async def fetch_catalog(
     progress: Progress | None = None,
     on_tracks: Callable[[list[Candidate]], Awaitable[None]] | None = None,
     skip_release: Callable[[SpotifyAlbum], Awaitable[bool]] | None = None,
+    known: Collection[str] = (),
 ) -> Fetched:
-    """Every track of the artist's releases; `on_tracks` sees each batch as soon as it arrives."""
+    """Every track of the artist's releases but the `known` ones (listed, their tracks not fetched);
+    `on_tracks` sees each batch as soon as it arrives."""
     fetched = Fetched()
     seen: set[str] = set()
     pending: list[asyncio.Task[list[Candidate]]] = []
@@ -87,6 +90,8 @@ async def fetch_catalog(
             fresh = [a for a in select_releases(page) if a.id not in seen]
             seen.update(a.id for a in fresh)
             fetched.releases.extend(fresh)
+            fetched.known.extend(a for a in fresh if a.id in known)
+            fresh = [a for a in fresh if a.id not in known]
             if skip_release is not None:
                 skipped = {a.id for a in fresh if await skip_release(a)}
                 fetched.skipped.extend(a for a in fresh if a.id in skipped)
@@ -108,10 +113,14 @@ async def fetch_catalog(
     finally:
         for task in pending:
             task.cancel()
-    fetched.tracks.sort(
-        key=lambda c: (c.album.release_date, c.album.id, c.track.disc_number, c.track.track_number)
-    )
+    fetched.tracks = in_release_order(fetched.tracks)
     return fetched
+
+
+def in_release_order(tracks: Iterable[Candidate]) -> list[Candidate]:
+    return sorted(
+        tracks, key=lambda c: (c.album.release_date, c.album.id, c.track.disc_number, c.track.track_number)
+    )
 
 
 async def full_tracks(spotify: SpotifyClient, ids: Sequence[str]) -> list[SpotifyTrack]:

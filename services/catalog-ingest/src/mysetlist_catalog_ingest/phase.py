@@ -21,12 +21,15 @@ from mysetlist_catalog_ingest.catalog import (
     with_known_isrcs,
     with_malformed,
 )
-from mysetlist_catalog_ingest.fetch import FullTracks, fetch_catalog, full_tracks
+from mysetlist_catalog_ingest.fetch import Fetched, FullTracks, fetch_catalog, full_tracks, in_release_order
 from mysetlist_catalog_ingest.store import (
     ArtistIdentity,
+    StoredRelease,
     known_isrcs,
     load_artist,
+    load_releases,
     persist,
+    save_releases,
     save_track_isrcs,
     set_spotify_id,
 )
@@ -39,6 +42,7 @@ from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
 from mysetlist_common.upstream.spotify import SpotifyAlbum, SpotifyClient, SpotifyMode
+from mysetlist_common.upstream.spotify_models import Malformed, SpotifyTrack
 from mysetlist_common.upstream.ticketmaster import TicketmasterClient
 
 log = logging.getLogger(__name__)
@@ -116,6 +120,43 @@ async def find_artist(spotify: SpotifyClient, name: str) -> str | None:
     return matches[0] if len(set(matches)) == 1 else None
 
 
+def reuse_releases(fetched: Fetched, stored: dict[str, StoredRelease]) -> list[Candidate]:
+    """The stored tracks of the known releases Spotify still lists (live ones count as skipped)."""
+    reused: list[Candidate] = []
+    for album in fetched.known:
+        release = stored[album.id]
+        if release.live:
+            fetched.skipped.append(album)
+        reused += [Candidate(t, album) for t in release.tracks]
+    return reused
+
+
+def fresh_releases(
+    fetched: Fetched,
+    stored: dict[str, StoredRelease],
+    tracks: list[Candidate],
+    malformed: list[Malformed],
+    mode: SpotifyMode,
+) -> dict[str, StoredRelease]:
+    """The releases fetched now, with their tracks as decided on; one with an unreadable item is not
+    remembered, so the next import fetches it again."""
+    unreadable = {m.album_id for m in malformed if m.album_id}
+    live = {a.id for a in fetched.skipped}
+    by_album: dict[str, list[SpotifyTrack]] = {}
+    for c in tracks:
+        by_album.setdefault(c.album.id, []).append(c.track)
+    return {
+        a.id: StoredRelease(a.id in live, mode.value, by_album.get(a.id, []))
+        for a in fetched.releases
+        if a.id not in stored and a.id not in unreadable
+    }
+
+
+def _stored_mode(stored: dict[str, StoredRelease]) -> SpotifyMode | None:
+    """The mode the stored releases were fetched in (an import that fetched nothing new never learns it)."""
+    return SpotifyMode(next(iter(stored.values())).mode) if stored else None
+
+
 class CatalogPhase:
     """`work` for register_phase_consumer. One instance per process; clients per import."""
 
@@ -160,6 +201,18 @@ class CatalogPhase:
             async with self.sessions.begin() as session:
                 await set_spotify_id(session, artist.id, spotify_id)
 
+        # Incremental: releases fetched by an earlier import are not fetched again (their tracks are stored
+        # as they were decided on); the whole artist is decided again, so a new deluxe copy adds no
+        # duplicate and a taken-down release's songs go.
+        stored: dict[str, StoredRelease] = {}
+        if request.payload.mode == "incremental":
+            async with self.sessions() as session:
+                stored = await load_releases(session, artist.id)
+            if (
+                spotify.mode is not None
+            ):  # fetched in another Spotify mode: its tracks lack what this one uses
+                stored = {k: r for k, r in stored.items() if r.mode == spotify.mode.value}
+
         # Asked once, at the start, in parallel with Spotify; every rule that needs it awaits this one task.
         live_task = asyncio.create_task(self._live_releases(musicbrainz, artist.mbid))
 
@@ -186,16 +239,20 @@ class CatalogPhase:
             return live_release(album, (await live_releases()).titles)
 
         try:
-            fetched = await fetch_catalog(spotify, spotify_id, progress, on_tracks, skip_release)
+            fetched = await fetch_catalog(
+                spotify, spotify_id, progress, on_tracks, skip_release, known=stored.keys()
+            )
             live = await live_releases()
         except BaseException:
             enricher.cancel()
             live_task.cancel()
             raise
-        mode = spotify.mode or SpotifyMode.DEVELOPMENT
+        reused = reuse_releases(fetched, stored)
+        mode = spotify.mode or _stored_mode(stored) or SpotifyMode.DEVELOPMENT
 
         # Rules first; only tracks that survive them are worth an ISRC or audio-features request.
-        candidates = screen(spotify_id, fetched.tracks, live.titles).candidates
+        fetched_tracks = in_release_order([*fetched.tracks, *reused])
+        candidates = screen(spotify_id, fetched_tracks, live.titles).candidates
         known: dict[str, str | None] = {}
         ask: list[str] = []
         if mode is SpotifyMode.EXTENDED:
@@ -210,14 +267,20 @@ class CatalogPhase:
         if full and mode is SpotifyMode.DEVELOPMENT:
             async with self.sessions.begin() as session:
                 await save_track_isrcs(session, full)
-        tracks = with_full_tracks(with_known_isrcs(fetched.tracks, known), full)
+        tracks = with_full_tracks(with_known_isrcs(fetched_tracks, known), full)
         note = "" if live.complete else live.note
         plan = plan_catalog(spotify_id, tracks, mode, live.titles, liveness, note=note)
         plan = with_malformed(plan, spotify.malformed, fetched.releases)
 
         updates.send(len(plan.decisions), len(plan.decisions), f"storing {len(plan.kept)} studio songs")
         async with self.sessions.begin() as session:
-            stored = await persist(session, artist.id, request.import_id, plan)
+            written = await persist(session, artist.id, request.import_id, plan)
+            await save_releases(
+                session,
+                artist.id,
+                fresh_releases(fetched, stored, tracks, spotify.malformed, mode),
+                [r.id for r in fetched.releases],
+            )
         await updates.flush()
         if self.on_stored is not None:
             self.on_stored(artist.id, mode.value)
@@ -237,8 +300,10 @@ class CatalogPhase:
             "live_releases_skipped": len(fetched.skipped),
             "tracks_fetched": len(plan.decisions),
             "isrc_requests": isrc_requests,
-            "songs_written": stored.songs_written,
-            "links_removed": stored.links_removed,
+            "songs_written": written.songs_written,
+            "links_removed": written.links_removed,
+            "incremental": int(bool(stored)),
+            "releases_reused": len(fetched.known),
             "spotify_requests": spotify.requests,
             "musicbrainz_requests": musicbrainz.requests,
             "skipped": 0,

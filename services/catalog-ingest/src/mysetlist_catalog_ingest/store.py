@@ -4,18 +4,19 @@ Rows travel as one array per column through `unnest`: one statement per table wh
 size, no bind-parameter cap, and no per-row SQL to compile.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, TextClause, Uuid, bindparam, select, text
+from sqlalchemy import Boolean, String, TextClause, Uuid, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_catalog_ingest.catalog import CatalogPlan
-from mysetlist_common.db.schema import Artist, CatalogDecision, Song, TrackIsrc
+from mysetlist_common.db.schema import Artist, CatalogDecision, CatalogRelease, Song, TrackIsrc
 from mysetlist_common.db.upsert import unnest_upsert
 from mysetlist_common.titles import is_remix
 from mysetlist_common.upstream.spotify_models import SpotifyTrack
@@ -250,3 +251,72 @@ async def fill_isrcs(session: AsyncSession, tracks: Sequence[SpotifyTrack]) -> N
     ids = [t.id for t in tracks]
     await session.execute(_FILL_SONGS, {"ids": ids, "isrcs": [t.isrc for t in tracks]})
     await session.execute(_FILL_LINKS, {"ids": ids})
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    live: bool
+    mode: str
+    tracks: list[SpotifyTrack]
+
+
+def _track(data: dict[str, Any]) -> SpotifyTrack:
+    return SpotifyTrack(**{**data, "artist_ids": tuple(data["artist_ids"])})
+
+
+async def load_releases(session: AsyncSession, artist_id: UUID) -> dict[str, StoredRelease]:
+    """The releases earlier imports fetched for the artist, by Spotify album id."""
+    rows = await session.execute(
+        select(
+            CatalogRelease.album_id, CatalogRelease.live, CatalogRelease.mode, CatalogRelease.tracks
+        ).where(CatalogRelease.artist_id == artist_id)
+    )
+    return {
+        album_id: StoredRelease(live, mode, [_track(t) for t in tracks])
+        for album_id, live, mode, tracks in rows
+    }
+
+
+_FORGET_RELEASES = _sql(
+    "DELETE FROM catalog_release WHERE artist_id = :artist AND album_id <> ALL(:listed)", listed=String
+)
+
+
+# tracks travel as JSON text (one text[] parameter); a row that did not change is not rewritten
+_SAVE_RELEASES = _sql(
+    """
+    INSERT INTO catalog_release AS r (artist_id, album_id, live, mode, tracks)
+    SELECT CAST(:artist AS uuid), v.album_id, v.live, v.mode, CAST(v.tracks AS jsonb)
+    FROM unnest(:ids, :live, :mode, :tracks) AS v(album_id, live, mode, tracks)
+    ON CONFLICT (artist_id, album_id) DO UPDATE
+    SET live = excluded.live, mode = excluded.mode, tracks = excluded.tracks, fetched_at = now()
+    WHERE (r.live, r.mode, r.tracks) IS DISTINCT FROM (excluded.live, excluded.mode, excluded.tracks)
+    """,
+    ids=String,
+    live=Boolean,
+    mode=String,
+    tracks=String,
+)
+
+
+async def save_releases(
+    session: AsyncSession,
+    artist_id: UUID,
+    fetched: Mapping[str, StoredRelease],
+    listed: Sequence[str],
+) -> None:
+    """Remember the releases fetched now; forget those Spotify no longer lists (taken down)."""
+    await session.execute(_FORGET_RELEASES, {"artist": artist_id, "listed": list(listed)})
+    if not fetched:
+        return
+    ids = sorted(fetched)
+    await session.execute(
+        _SAVE_RELEASES,
+        {
+            "artist": artist_id,
+            "ids": ids,
+            "live": [fetched[i].live for i in ids],
+            "mode": [fetched[i].mode for i in ids],
+            "tracks": [json.dumps([asdict(t) for t in fetched[i].tracks]) for i in ids],
+        },
+    )

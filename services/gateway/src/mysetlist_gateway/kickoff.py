@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.client_limits import RateLimit
-from mysetlist_common.events import ImportReason, ImportRequested, ImportRequestedEvent
+from mysetlist_common.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
 from mysetlist_common.http_api import BODY_ERRORS, RATE_LIMITED
 from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
@@ -124,13 +124,14 @@ async def kickoff(
     relay: OutboxRelay,
     tm_attraction_id: str,
     reason: ImportReason = "user",
+    mode: ImportMode = "incremental",
 ) -> ImportAccepted:
     """Join the artist's running import, or open a new one whose ImportRequested the relay will publish."""
     import_id = uuid4()
     event = ImportRequestedEvent(
         import_id=import_id,
         artist_id=UUID(int=0),  # set by the statement
-        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason),
+        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason, mode=mode),
     )
     params = {
         "tm_id": tm_attraction_id,

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from datetime import UTC, datetime, time
 
 import httpx
 from sqlalchemy import select
@@ -30,9 +31,17 @@ class ShowsPhase:
         attraction_id = request.payload.tm_attraction_id
         artist_id = request.artist_id
         async with self.sessions() as session:
-            known = await session.scalar(select(store.Artist.id).where(store.Artist.id == artist_id))
+            known = (
+                await session.execute(
+                    select(store.Artist.id, store.Artist.shows_synced_at).where(store.Artist.id == artist_id)
+                )
+            ).first()
         if known is None:
             raise PhaseError(f"artist {artist_id} does not exist; the gateway creates it before the import")
+        # Incremental: past shows never change, so only upcoming events are asked for. From 00:00Z today:
+        # events with a local date only count from then, and an event earlier today is merely re-stored.
+        incremental = request.payload.mode == "incremental" and known.shows_synced_at is not None
+        since = datetime.combine(datetime.now(UTC).date(), time(), UTC) if incremental else None
 
         client = TicketmasterClient(self.http, get_settings())
 
@@ -41,7 +50,7 @@ class ShowsPhase:
 
         # Both start now: the attraction takes the first budget slot, events page 1 the next.
         attraction_task = asyncio.create_task(client.attraction(attraction_id))
-        events_task = asyncio.create_task(client.all_events(attraction_id, on_page))
+        events_task = asyncio.create_task(client.all_events(attraction_id, on_page, since))
         try:
             attraction = await attraction_task
             async with self.sessions.begin() as session:  # committed at once: the catalog phase waits for it
@@ -60,7 +69,8 @@ class ShowsPhase:
             shows_linked = await store.link_shows(
                 session, artist_id, [s["tm_event_id"] for s in mapped.shows]
             )
-            # only a complete listing can tell that a show is gone
+            # only a complete listing can tell that a show is gone; only upcoming shows are considered, so
+            # an incremental listing (upcoming events only) tells it as well as a full one
             removed = (
                 0 if unreachable else await store.mark_removed(session, artist_id, sorted(mapped.seen_ids))
             )
@@ -79,6 +89,7 @@ class ShowsPhase:
             "rate_limited": client.stats.rate_limited,
             "retries": client.stats.retries,
             "sequential_rounds": client.sequential_rounds,
+            "incremental": int(incremental),
             **{f"skipped_{reason}": n for reason, n in sorted(mapped.skipped.items())},
         }
         if unreachable:

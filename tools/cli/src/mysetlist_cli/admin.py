@@ -1,38 +1,10 @@
-"""The gateway's admin API for operators' commands, with the admin token.
+"""The gateway's admin API for operators' commands, with the admin token (mysetlist_cli.token)."""
 
-The token comes from MYSETLIST_ADMIN_TOKEN, else from the file `make up` keeps for the local stack
-(`$MYSETLIST_LOCAL_DIR/admin-token`, or `.local/admin-token` in this folder or one above). It is sent in
-the Authorization header and never printed.
-"""
-
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from mysetlist_cli.gateway import CliError, Gateway
-
-TOKEN_FILE = "admin-token"
-
-
-def _token_files() -> list[Path]:
-    if os.environ.get("MYSETLIST_LOCAL_DIR"):
-        return [Path(os.environ["MYSETLIST_LOCAL_DIR"]) / TOKEN_FILE]
-    here = Path.cwd().resolve()
-    return [folder / ".local" / TOKEN_FILE for folder in (here, *here.parents)]
-
-
-def admin_token() -> str:
-    token = os.environ.get("MYSETLIST_ADMIN_TOKEN", "").strip()
-    if token:
-        return token
-    for path in _token_files():
-        if path.is_file():
-            return path.read_text().strip()
-    raise CliError(
-        "no admin token: set MYSETLIST_ADMIN_TOKEN (the local stack keeps one in .local/admin-token)"
-    )
+from mysetlist_cli.gateway import Gateway, admin_token
 
 
 class AdminGateway(Gateway):

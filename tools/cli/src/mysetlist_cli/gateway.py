@@ -4,6 +4,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,6 +39,30 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(detail, list):  # FastAPI validation errors: name the fields
         detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])[1:]))}: {d.get('msg')}" for d in detail)
     return str(detail or response.reason_phrase or "error")
+
+
+# The admin token: MYSETLIST_ADMIN_TOKEN, else the file `make up` keeps for the local stack
+# (`$MYSETLIST_LOCAL_DIR/admin-token`, or `.local/admin-token` in this folder or one above); never printed.
+TOKEN_FILE = "admin-token"
+
+
+def _token_files() -> list[Path]:
+    if os.environ.get("MYSETLIST_LOCAL_DIR"):
+        return [Path(os.environ["MYSETLIST_LOCAL_DIR"]) / TOKEN_FILE]
+    here = Path.cwd().resolve()
+    return [folder / ".local" / TOKEN_FILE for folder in (here, *here.parents)]
+
+
+def admin_token() -> str:
+    token = os.environ.get("MYSETLIST_ADMIN_TOKEN", "").strip()
+    if token:
+        return token
+    for path in _token_files():
+        if path.is_file():
+            return path.read_text().strip()
+    raise CliError(
+        "no admin token: set MYSETLIST_ADMIN_TOKEN (the local stack keeps one in .local/admin-token)"
+    )
 
 
 class Gateway:
@@ -98,6 +123,15 @@ class Gateway:
             items += page["items"]
             offset = page["nextOffset"]
         return items
+
+    def _admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {admin_token()}"}
+
+    def resync_plan(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("GET", "/api/admin/resync/plan", params=params, headers=self._admin()))
+
+    def resync(self, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("POST", "/api/admin/resync", params=params, headers=self._admin()))
 
     def status(self, artist_id: str) -> ImportStatusDocument:
         return _status_document(self._call("GET", f"/api/artists/{artist_id}/status"))

@@ -2,7 +2,7 @@
 
 import typer
 
-from mysetlist_cli import classify, commands, dlq, replay, why
+from mysetlist_cli import classify, commands, dlq, replay, resync, why
 
 app = typer.Typer(
     name="mysetlist",
@@ -16,3 +16,4 @@ classify.register(app)
 why.register(app)
 replay.register(app)
 dlq.register(app)
+resync.register(app)

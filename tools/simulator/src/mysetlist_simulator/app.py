@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from . import control, musicbrainz, spotify, ticketmaster
+from . import advance, control, musicbrainz, spotify, ticketmaster
 from .catalog import Catalog
 from .config import SimConfig
 from .core import Sim
@@ -14,7 +14,13 @@ def create_app(config: SimConfig | None = None, catalog: Catalog | None = None) 
     """Build an app; pass a catalog to share one generated catalog between several apps (tests)."""
     sim = Sim(config or SimConfig.from_env(), catalog)
     app = Starlette(
-        routes=[*ticketmaster.routes(), *spotify.routes(), *musicbrainz.routes(), *control.routes()]
+        routes=[
+            *ticketmaster.routes(),
+            *spotify.routes(),
+            *musicbrainz.routes(),
+            *control.routes(),
+            *advance.routes(),
+        ]
     )
     app.state.sim = sim
     return app

@@ -179,6 +179,20 @@ class CatalogDecision(Base):
     decided_at: Mapped[datetime] = _created()
 
 
+class CatalogRelease(Base):
+    """A release the catalog phase fetched for an artist, with its tracks as they were decided on (ISRC and
+    popularity filled in). An incremental import fetches only listed releases not here, and decides the
+    whole artist again from these rows plus the new ones; a release no longer listed loses its row."""
+
+    __tablename__ = "catalog_release"
+    artist_id: Mapped[UUID] = mapped_column(ForeignKey("artist.id", ondelete="CASCADE"), primary_key=True)
+    album_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    live: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # skipped as live: no tracks
+    mode: Mapped[str] = mapped_column(String(16))  # the Spotify mode it was fetched in
+    tracks: Mapped[list] = mapped_column(JSONB)
+    fetched_at: Mapped[datetime] = _created()
+
+
 class TrackIsrc(Base):
     """ISRCs learned from single-track calls, so a re-import never asks twice (Development mode)."""
 

@@ -430,9 +430,10 @@ class TicketmasterClient:
         return await self.api.get_parsed("events.json", parse_events_page, what, params)
 
     async def all_events(
-        self, attraction_id: str, on_page: PageCallback | None = None
+        self, attraction_id: str, on_page: PageCallback | None = None, since: datetime | None = None
     ) -> tuple[list[dict[str, Any]], int]:
-        """Every raw event of the attraction, merged by id, and how many could not be reached."""
+        """Every raw event of the attraction (starting at `since`, TBA/TBD included), merged by id, and how
+        many could not be reached."""
         merged: dict[str, dict[str, Any]] = {}
         unidentified: list[dict[str, Any]] = []
         unreachable = 0
@@ -450,7 +451,7 @@ class TicketmasterClient:
             if on_page is not None:
                 await on_page(len(merged) + len(unidentified), total, label)
 
-        window: Window | None = Window()
+        window: Window | None = Window(start=since)
         grand_total: int | None = None
         while window is not None:
             reached, total = await self._window(attraction_id, window, note, grand_total)
