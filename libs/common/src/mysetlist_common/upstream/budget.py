@@ -287,14 +287,14 @@ _SLOW_DOWN = _sql(
     """
 )
 
-# The upstream's own count wins when it is lower (another client of the key, lost bookings) or when it
-# tells of another day than the row's.
+# The upstream's own count wins: our countdown is an estimate between its answers (a booking left unused
+# or a parked call counts down too, so trusting only a lower count would drift to a quota we believe used
+# up while the upstream still has calls; requests in flight make its count briefly a few too high, which
+# a QuotaViolation would correct).
 _LEARN_QUOTA = _sql(
     """
     UPDATE rate_key SET
-        quota_left = CASE WHEN abs(coalesce(quota_reset_at, 0)
-                                   - (extract(epoch FROM clock_timestamp())::float8 + :reset_in)) > 60
-                          THEN :available ELSE least(coalesce(quota_left, :available), :available) END,
+        quota_left = :available,
         quota_reset_at = extract(epoch FROM clock_timestamp())::float8 + :reset_in
     WHERE upstream = :u AND key_hash = :h AND quota_per_day IS NOT NULL
     """
@@ -503,10 +503,7 @@ class MemoryLedger:
         row, now = self.row(policy), self.clock()
         if row.quota_left is None:
             return
-        if abs(row.quota_reset_at - (now + reset_in_s)) > 60:
-            row.quota_left = available
-        else:
-            row.quota_left = min(row.quota_left, available)
+        row.quota_left = available
         row.quota_reset_at = now + reset_in_s
 
     async def forget(self) -> None:
