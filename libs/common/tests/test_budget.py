@@ -129,7 +129,8 @@ async def test_three_processes_share_one_ticketmaster_key_without_a_429(
     assert stats["requests"] == 24
     assert stats["rate_limited"] == 0
     policy = paced_policy("ticketmaster", Settings().ticketmaster_api_key.get_secret_value(), 5.0, 5000)
-    assert (await row(engines[0], policy))["quota_left"] <= 5000 - 24  # one count for all three
+    # one count for all three: the upstream's, as its last answers told it (a few may still be in flight)
+    assert (await row(engines[0], policy))["quota_left"] <= 5000 - 24 + 3
 
 
 # ------------------------------------------------------------------------------------ (b) AIMD

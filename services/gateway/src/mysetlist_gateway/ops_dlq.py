@@ -12,15 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common import dlq
-from mysetlist_gateway.admin import require_admin
+from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
+from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
 from mysetlist_gateway.kickoff import get_relay, get_sessions
 
 router = APIRouter(prefix="/api/admin/dlq", tags=["admin"], dependencies=[Depends(require_admin)])
-GUARDED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "missing or wrong admin token"},
-    503: {"description": "admin API disabled"},
-}
 UNKNOWN = "no such dead letter (name it topic:partition:offset of a .dlq topic)"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": UNKNOWN}}
 
 
 class DeadLetterItem(BaseModel):
@@ -82,7 +80,7 @@ async def _found(ref: str) -> dlq.DeadLetter:
     return letter
 
 
-@router.get("", response_model=DeadLetterList, response_model_by_alias=True, responses=GUARDED)
+@router.get("", response_model=DeadLetterList, response_model_by_alias=True, responses=ADMIN_ERRORS)
 async def list_dead_letters(
     sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
     topic: Annotated[str | None, Query(description="one dead-letter topic; all by default")] = None,
@@ -100,7 +98,7 @@ async def list_dead_letters(
     "/{ref}",
     response_model=DeadLetterDetail,
     response_model_by_alias=True,
-    responses={**GUARDED, 404: {"description": UNKNOWN}},
+    responses={**ADMIN_ERRORS, **NOT_FOUND},
 )
 async def show_dead_letter(
     ref: str, sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
@@ -116,7 +114,12 @@ async def show_dead_letter(
     "/{ref}/replay",
     response_model=Replayed,
     response_model_by_alias=True,
-    responses={**GUARDED, 404: {"description": UNKNOWN}, 409: {"description": "already sent back"}},
+    responses={
+        **ADMIN_ERRORS,
+        **BODY_ERRORS,
+        **NOT_FOUND,
+        409: {"model": ErrorBody, "description": "already sent back"},
+    },
 )
 async def replay_dead_letter(
     ref: str,

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common import replay
+from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_common.outbox import OutboxRelay
-from mysetlist_gateway.admin import require_admin
+from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
 from mysetlist_gateway.kickoff import get_relay, get_sessions, kickoff
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -133,10 +134,10 @@ async def _replay(
     dependencies=[Depends(require_admin)],
     summary="Re-import a selection of artists as new imports (reason replay), paced",
     responses={
-        401: {"description": "missing or wrong admin token"},
-        404: {"description": "unknown artist or import"},
-        422: {"description": "not exactly one selection, or a bad time"},
-        503: {"description": "admin API disabled"},
+        **ADMIN_ERRORS,
+        **BODY_ERRORS,
+        404: {"model": ErrorBody, "description": "unknown artist or import"},
+        422: {"model": ErrorBody, "description": "not exactly one selection, or a bad time"},
     },
 )
 async def replay_imports(
