@@ -424,6 +424,10 @@ async def test_without_the_shows_phase_the_catalog_phase_fetches_the_identity_it
     shell = replace(artist, name=artist.tm_attraction_id)  # what the gateway's kickoff leaves
     try:
         async with catalog_service() as service:
+            async with service.sessions.begin() as session:  # a first import: nothing known about the artist
+                await session.execute(
+                    text("DELETE FROM artist WHERE tm_attraction_id = :t"), {"t": artist.tm_attraction_id}
+                )
             artist_id = await service.add_artist(shell, with_ids=False, identity_synced=False)
             end = await service.run_import(artist_id, tm_attraction_id=artist.tm_attraction_id)
     finally:

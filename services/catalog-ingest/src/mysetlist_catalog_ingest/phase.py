@@ -204,8 +204,10 @@ class CatalogPhase:
         # Incremental: releases fetched by an earlier import are not fetched again (their tracks are stored
         # as they were decided on); the whole artist is decided again, so a new deluxe copy adds no
         # duplicate and a taken-down release's songs go.
+        # Only background resyncs reuse them for now: reused releases still rewrite every song and decision
+        # row of an unchanged artist (a known gap), which a user's re-import must not.
         stored: dict[str, StoredRelease] = {}
-        if request.payload.mode == "incremental":
+        if request.payload.mode == "incremental" and request.payload.reason != "user":
             async with self.sessions() as session:
                 stored = await load_releases(session, artist.id)
             if (
