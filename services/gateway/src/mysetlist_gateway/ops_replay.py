@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common import replay
@@ -30,19 +31,35 @@ class _Body(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
 
+SELECTIONS = ("artist", "importId", "failedSince", "requestedBetween")
+
+
 class ReplayRequest(_Body):
     """Exactly one selection: an artist, an import, the failed ones, or what the topic holds."""
 
-    artist: str | None = Field(None, description="artist id or Ticketmaster attraction id", max_length=64)
-    import_id: UUID | None = Field(None, alias="importId")
-    failed_since: datetime | None = Field(
+    # the schema says "exactly one" too, so that clients (and fuzzers) can know it
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": [name]} for name in SELECTIONS]})
+
+    # SkipJsonSchema[None]: absent means "not this selection"; an explicit null is not in the schema
+    artist: str | SkipJsonSchema[None] = Field(
+        None, description="artist id or Ticketmaster attraction id", max_length=64
+    )
+    import_id: UUID | SkipJsonSchema[None] = Field(None, alias="importId")
+    failed_since: datetime | SkipJsonSchema[None] = Field(
         None, alias="failedSince", description="artists whose latest import failed since then"
     )
-    requested_between: tuple[datetime, datetime] | None = Field(
+    requested_between: tuple[datetime, datetime] | SkipJsonSchema[None] = Field(
         None, alias="requestedBetween", description="[start, end) of imports.requested (topic timestamps)"
     )
     dry_run: bool = Field(False, alias="dryRun", description="list what would be replayed, change nothing")
     rate_per_s: float = Field(DEFAULT_RATE_PER_S, alias="ratePerSecond", gt=0, le=MAX_RATE_PER_S)
+
+    @field_validator("artist", "import_id", "failed_since", "requested_between", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # as the schema says: a selection not made is left out
+            raise ValueError("leave a selection out rather than null")
+        return value
 
     @model_validator(mode="after")
     def _one_selection(self) -> "ReplayRequest":
