@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
-from processes import ServiceProcess, group_members, python  # noqa: E402  (on sys.path via stack.py)
+from processes import ServiceProcess, group_members, python, start_time  # noqa: E402  (on sys.path via stack.py)
 from replicas import PORT_STEP, Replica, ReplicaError, count, leftovers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_a_service_whose_launcher_died_is_still_running_and_not_started_twice(tm
         stderr=subprocess.DEVNULL,
     )
     process.pidfile.parent.mkdir(parents=True)
-    process.pidfile.write_text(f"{launcher.pid} {stack.start_time(launcher.pid)}")
+    process.pidfile.write_text(f"{launcher.pid} {start_time(launcher.pid)}")
     try:
         stack.wait_until(lambda: stack.http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
         [service_pid] = processes_of(MODULE, port)
@@ -95,15 +95,15 @@ def test_a_service_whose_launcher_died_is_still_running_and_not_started_twice(tm
 
 def test_the_recorded_pid_is_the_service_itself(tmp_path: Path) -> None:
     port = free_ports(1)
-    process = ServiceProcess("sim", MODULE, tmp_path / "sim.pid", tmp_path / "sim.log", ("--port", str(port)))
-    pid = process.spawn(dict(os.environ))
+    process = ServiceProcess("sim", tmp_path / "sim.pid", tmp_path / "sim.log", MODULE, ("--port", str(port)))
+    pid = process.spawn_service(dict(os.environ))
     try:
         stack.wait_until(lambda: stack.http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
         assert process.pid() == pid
         assert process.ours(pid)
         assert os.getpgid(pid) == pid  # its own group: stop() signals it and whatever it starts
         # a reused pid that runs something else is not taken for the service
-        other = ServiceProcess("other", "mysetlist_gateway", tmp_path / "sim.pid", tmp_path / "o.log")
+        other = ServiceProcess("other", tmp_path / "sim.pid", tmp_path / "o.log", "mysetlist_gateway")
         assert other.pid() is None
     finally:
         assert process.stop(grace=10)

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,52 +62,38 @@ def python() -> list[str]:
 
 
 @dataclass
-class ServiceProcess:
-    """`python -m module` in its own session, remembered by a pid file ("pid start-time")."""
+class Daemon:
+    """A background process in its own session, remembered by a pid file ("pid start-time")."""
 
     name: str
-    module: str
     pidfile: Path
     logfile: Path
-    args: tuple[str, ...] = ()
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
-    def ours(self, pid: int) -> bool:
-        """Is `pid` this service (and not a launcher, a shell or someone else's reused pid)?"""
-        argv = cmdline(pid)
-        return any(argv[i : i + 2] == ["-m", self.module] for i in range(len(argv) - 1))
-
     def pid(self) -> int | None:
-        """The live service's pid, or None. A pid file naming a dead launcher is not the end of it:
-        the service it started lives on in the launcher's process group, and is adopted."""
         try:
             pid_text, started = self.pidfile.read_text().split()
             pid = int(pid_text)
         except (OSError, ValueError):
             return None
-        if start_time(pid) == started and self.ours(pid):
-            return pid
-        for member in group_members(pid):  # the pid was the group's (and session's) leader
-            if self.ours(member):
-                self._record(member)
-                return member
-        return None
+        # A stale pid file (after a reboot, say) must never make us signal someone else's process.
+        return pid if start_time(pid) == started else None
 
     def _record(self, pid: int) -> None:
         self.pidfile.write_text(f"{pid} {start_time(pid)}")
 
-    def spawn(self, env: dict[str, str], cwd: Path = REPO) -> int:
+    def spawn(self, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> int:
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)
         self.logfile.parent.mkdir(parents=True, exist_ok=True)
         with open(self.logfile, "ab") as log:
             proc = subprocess.Popen(
-                [*python(), "-m", self.module, *self.args],
+                list(argv),
                 cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: stop() takes whatever it starts too
+                start_new_session=True,  # its own process group: stop() takes whatever it starts too
             )
         self._record(proc.pid)
         self._proc = proc
@@ -131,6 +118,38 @@ class ServiceProcess:
         stop_group(pgid, grace, self._proc)
         self.pidfile.unlink(missing_ok=True)
         return True
+
+
+@dataclass
+class ServiceProcess(Daemon):
+    """`python -m module`: a daemon known by its own process, not by a launcher that started it."""
+
+    module: str = ""
+    args: tuple[str, ...] = ()
+
+    def ours(self, pid: int) -> bool:
+        """Is `pid` this service (and not a launcher, a shell or someone else's reused pid)?"""
+        argv = cmdline(pid)
+        return any(argv[i : i + 2] == ["-m", self.module] for i in range(len(argv) - 1))
+
+    def pid(self) -> int | None:
+        """The live service's pid, or None. A pid file naming a dead launcher is not the end of it:
+        the service it started lives on in the launcher's process group, and is adopted."""
+        try:
+            pid = int(self.pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        found = super().pid()
+        if found is not None and self.ours(found):
+            return found
+        for member in group_members(pid):  # the pid was the group's (and session's) leader
+            if self.ours(member):
+                self._record(member)
+                return member
+        return None
+
+    def spawn_service(self, env: dict[str, str], cwd: Path = REPO) -> int:
+        return self.spawn([*python(), "-m", self.module, *self.args], env, cwd)
 
 
 def stop_group(pgid: int, grace: float, proc: subprocess.Popen[bytes] | None = None) -> None:

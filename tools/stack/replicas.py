@@ -66,7 +66,7 @@ class Replica:
     def process(self) -> ServiceProcess:
         args = ("--port", str(self.port)) if self.service == "simulator" else ()
         return ServiceProcess(
-            self.name, self.module, self.run_dir / f"{self.name}.pid", self.log_dir / f"{self.name}.log", args
+            self.name, self.run_dir / f"{self.name}.pid", self.log_dir / f"{self.name}.log", self.module, args
         )
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
@@ -79,5 +79,5 @@ def leftovers(service: str, module: str, keep: int, run_dir: Path, log_dir: Path
     for pidfile in sorted(run_dir.glob(f"{service}-*.pid")):
         suffix = pidfile.stem.removeprefix(f"{service}-")
         if suffix.isdigit() and int(suffix) >= keep:
-            found.append(ServiceProcess(pidfile.stem, module, pidfile, log_dir / f"{pidfile.stem}.log"))
+            found.append(ServiceProcess(pidfile.stem, pidfile, log_dir / f"{pidfile.stem}.log", module))
     return found

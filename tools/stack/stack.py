@@ -19,7 +19,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 from string import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, however it is loaded
-from processes import ServiceProcess, group_members, start_time
+from processes import Daemon, ServiceProcess
 from replicas import Replica, ReplicaError, count, leftovers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,73 +102,6 @@ def stack_lock() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-@dataclass
-class Daemon:
-    """A background process in its own session, remembered by a pid file ("pid start-time")."""
-
-    name: str
-    pidfile: Path
-    logfile: Path
-    _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
-
-    def pid(self) -> int | None:
-        try:
-            pid_text, started = self.pidfile.read_text().split()
-            pid = int(pid_text)
-        except (OSError, ValueError):
-            return None
-        # A stale pid file (after a reboot, say) must never make us signal someone else's process.
-        if start_time(pid) != started:
-            return None
-        return pid
-
-    def spawn(self, argv: Sequence[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> int:
-        self.pidfile.parent.mkdir(parents=True, exist_ok=True)
-        self.logfile.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.logfile, "ab") as log:
-            proc = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stop() takes its children too
-            )
-        self.pidfile.write_text(f"{proc.pid} {start_time(proc.pid)}")
-        self._proc = proc
-        return proc.pid
-
-    def alive(self) -> bool:
-        if self._proc is not None:
-            return self._proc.poll() is None
-        return self.pid() is not None
-
-    def stop(self, grace: float = 30.0) -> bool:
-        """SIGTERM the whole group, SIGKILL what is left after `grace` seconds. True when it was running."""
-        pid = self.pid()
-        if pid is None:
-            self.pidfile.unlink(missing_ok=True)
-            return False
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and self._group_alive(pid):
-            time.sleep(0.2)
-        if self._group_alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            while self._group_alive(pid):
-                time.sleep(0.1)
-        self.pidfile.unlink(missing_ok=True)
-        return True
-
-    def _group_alive(self, pgid: int) -> bool:
-        if self._proc is not None:
-            self._proc.poll()  # reap our own child so it does not linger as a zombie
-        return bool(group_members(pgid))  # zombies would still count for killpg(pgid, 0)
 
 
 # ---------------------------------------------------------------- Kafka
@@ -594,7 +526,7 @@ def start_services(replicas: Sequence[Replica], timeout: float = 90.0) -> dict[s
         elif port_open(replica.port):
             states[replica.name] = "external"
         else:
-            process.spawn(replica.env(service_env()))
+            process.spawn_service(replica.env(service_env()))
             spawned.append((replica, process))
     for replica, process in spawned:
         url = f"http://127.0.0.1:{replica.port}/healthz"
