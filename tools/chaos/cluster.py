@@ -147,6 +147,17 @@ class Cluster:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
+    def log_size(self, name: str) -> int:
+        path = self.logs / f"{name}.log"
+        return path.stat().st_size if path.exists() else 0
+
+    def assignments(self, name: str, since: int = 0) -> list[str]:
+        """The consumer group assignments a replica logged after byte `since` of its log ("()" = none)."""
+        with open(self.logs / f"{name}.log", "rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+        return [ln.split("assigned to partitions: ", 1)[1] for ln in lines if "assigned to partitions: " in ln]
+
     def running(self, name: str) -> bool:
         proc = self.procs.get(name)
         return proc is not None and proc.poll() is None
