@@ -4,11 +4,11 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STACK := python3 tools/stack/stack.py
 # What mypy checks: every package's source, the stack tooling, the shared fixtures and the benchmarks.
 TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
-	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack conftest.py bench
+	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack tools/chaos conftest.py bench
 
 DOCKER := bash tools/stack/docker/with-daemon.sh
 .PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka resync \
-	images compose-test test-containers
+	images compose-test test-containers chaos
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -19,6 +19,7 @@ help:
 	@echo "make kafka ARGS=\"kafka-consumer-groups --describe --all-groups\"    Kafka's own tools on the stack"
 	@echo "make images | compose-test | test-containers    the same system in containers (own Docker engine)"
 	@echo "make resync  refresh imported artists within the quota share (RESYNC_ARGS=--limit 5, ...)"
+	@echo "make chaos   the fault suite on a cluster of its own, results in bench-results/chaos.json"
 
 install:
 	bash tools/stack/install.sh
@@ -89,3 +90,9 @@ test-containers:
 	bash tools/stack/install.sh
 	$(DOCKER) bash -c 'bash tools/stack/docker/images.sh infra && MYSETLIST_TEST_STACK=containers \
 		$(UV) run --no-sync pytest --durations=5 tests/spine $(PYTEST_ARGS)'
+
+# The fault suite (tools/chaos): kill -9, Kafka and PostgreSQL outages, upstream faults, on its own Kafka,
+# PostgreSQL and services (ports 25432, 2959x, 285xx-286xx; .local-chaos/). CHAOS_ARGS: --problem-5, --only.
+chaos:
+	bash tools/stack/install.sh
+	PYTHONPATH=tools $(UV) run --no-sync python -m chaos.run $(CHAOS_ARGS)

@@ -77,9 +77,11 @@ async def artists(database_url: str, simulator_url: str, imported: dict[str, UUI
                 verdict.problems += [f"{tm_id}: {p}" for p in truth.problems(found, expected)]
                 count(verdict, found, expected)
         verdict.rows_duplicated += await duplicates(conn)
-        verdict.phase_starts = int(await conn.fetchval(
-            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM progress_event"
-            " WHERE type = 'PhaseStarted' GROUP BY import_id, data->'payload'->>'phase') AS starts")
+        verdict.phase_starts = int(
+            await conn.fetchval(
+                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM progress_event"
+                " WHERE type = 'PhaseStarted' GROUP BY import_id, data->'payload'->>'phase') AS starts"
+            )
         )
     finally:
         await conn.close()

@@ -32,6 +32,9 @@ def stack() -> Any:
     return stack_module
 
 
+PORT_STEP = 100
+
+
 @dataclass(frozen=True)
 class Ports:
     """Where everything listens. Replica i of a service listens on its port + 100 x i."""
@@ -45,6 +48,25 @@ class Ports:
     kafka_controller: int = 29593
     postgres: int = 25432
 
+    @classmethod
+    def free(cls) -> Ports:
+        """Ports nobody uses now (for tests), replica ports included."""
+        s = stack()
+        taken: set[int] = set()
+
+        def pick(replica_ports: bool = False) -> int:
+            while True:
+                port = s.free_port()
+                wanted = {port, port + PORT_STEP} if replica_ports else {port}
+                if not wanted & taken and not any(s.port_open(p) for p in wanted):
+                    taken.update(wanted)
+                    return port
+
+        return cls(
+            gateway=pick(), progress=pick(), shows=pick(True), catalog=pick(True), simulator=pick(),
+            kafka=pick(), kafka_controller=pick(), postgres=pick(),
+        )  # fmt: skip
+
 
 # service name -> (module, port env, Ports field)
 SERVICES = {
@@ -53,7 +75,6 @@ SERVICES = {
     "catalog-ingest": ("mysetlist_catalog_ingest", "CATALOG_INGEST_PORT", "catalog"),
     "gateway": ("mysetlist_gateway", "GATEWAY_PORT", "gateway"),
 }
-PORT_STEP = 100
 
 
 @dataclass
@@ -156,7 +177,9 @@ class Cluster:
         with open(self.logs / f"{name}.log", "rb") as log:
             log.seek(since)
             lines = log.read().decode(errors="replace").splitlines()
-        return [ln.split("assigned to partitions: ", 1)[1] for ln in lines if "assigned to partitions: " in ln]
+        return [
+            ln.split("assigned to partitions: ", 1)[1] for ln in lines if "assigned to partitions: " in ln
+        ]
 
     def running(self, name: str) -> bool:
         proc = self.procs.get(name)

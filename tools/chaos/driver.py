@@ -11,8 +11,8 @@ from uuid import UUID
 
 import httpx
 
-import check
-from cluster import Cluster
+from . import check
+from .cluster import Cluster
 
 FINAL = ("completed", "failed")
 

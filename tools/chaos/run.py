@@ -1,7 +1,7 @@
 """`make chaos`: every fault trial against a cluster of its own (2 replicas of each ingest service),
 each followed by a check of every import and artist; prints the table and writes bench-results/chaos.json.
 
-    python tools/chaos/run.py [--seed N] [--only SUBSTRING ...] [--problem-5]
+    PYTHONPATH=tools python -m chaos.run [--seed N] [--only SUBSTRING ...] [--problem-5]
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules
-
-import check  # noqa: E402
-from cluster import REPO, Cluster  # noqa: E402
-from driver import Driver  # noqa: E402
-from trials import BASELINE, PROBLEM_5, SUITE, Trial  # noqa: E402
+from . import check
+from .cluster import REPO, Cluster
+from .driver import Driver
+from .trials import BASELINE, PROBLEM_5, SUITE, Trial
 
 RESULTS = REPO / "bench-results"
 # The services' settings in every trial: a client timeout below the simulator's timeout fault.
@@ -47,7 +45,9 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.completed == self.imports and not (self.rows_lost or self.rows_duplicated or self.rows_wrong)
+        return self.completed == self.imports and not (
+            self.rows_lost or self.rows_duplicated or self.rows_wrong
+        )
 
 
 def run_trial(trial: Trial, d: Driver, c: Cluster) -> Outcome:
@@ -81,7 +81,8 @@ def run_trial(trial: Trial, d: Driver, c: Cluster) -> Outcome:
 def table(outcomes: list[Outcome]) -> str:
     """One line per kind of fault: trials, imports completed and failed, rows lost and duplicated, and
     the time from the fault's end to the last import's end (median / max)."""
-    head = f"{'fault':<36} {'trials':>6} {'completed':>11} {'failed':>6} {'lost':>5} {'dup':>4} {'recover s':>13}"
+    head = f"{'fault':<36} {'trials':>6} {'completed':>11} {'failed':>6} {'lost':>5} {'dup':>4}"
+    head += f" {'recover s':>13}"
     lines = [head, "-" * len(head)]
     for fault in dict.fromkeys(o.fault for o in outcomes):
         group = [o for o in outcomes if o.fault == fault]

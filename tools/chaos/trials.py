@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cluster import Cluster
-from driver import Driver
+from .cluster import Cluster
+from .driver import Driver
 
 # The simulator between trials: its defaults, but no 30 s holds for a timeout fault (the services'
 # HTTP_TIMEOUT_S is lower, so they still time out).
