@@ -84,6 +84,7 @@ class Cluster:
     replicas: dict[str, int] = field(default_factory=lambda: {"shows-ingest": 2, "catalog-ingest": 2})
     settings: dict[str, str] = field(default_factory=dict)  # extra service settings (PHASE_LEASE_S, ...)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
+    log_start: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         s = stack()
@@ -146,6 +147,7 @@ class Cluster:
     # ------------------------------------------------------------------ processes
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.log_start[name] = self.log_size(name)  # this process's lines come after
         with open(self.logs / f"{name}.log", "ab") as out:
             self.procs[name] = subprocess.Popen(
                 argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -172,14 +174,28 @@ class Cluster:
         path = self.logs / f"{name}.log"
         return path.stat().st_size if path.exists() else 0
 
-    def assignments(self, name: str, since: int = 0) -> list[str]:
-        """The consumer group assignments a replica logged after byte `since` of its log ("()" = none)."""
+    def log_lines(self, name: str, since: int, marker: str) -> list[str]:
+        """The replica's log lines after byte `since` that contain `marker`."""
         with open(self.logs / f"{name}.log", "rb") as log:
             log.seek(since)
-            lines = log.read().decode(errors="replace").splitlines()
-        return [
-            ln.split("assigned to partitions: ", 1)[1] for ln in lines if "assigned to partitions: " in ln
-        ]
+            return [ln for ln in log.read().decode(errors="replace").splitlines() if marker in ln]
+
+    def assignments(self, name: str, since: int = 0) -> list[str]:
+        """The consumer group assignments a replica logged after byte `since` of its log ("()" = none)."""
+        marker = "assigned to partitions: "
+        return [ln.split(marker, 1)[1] for ln in self.log_lines(name, since, marker)]
+
+    def deliveries(self, name: str, since: int = 0) -> int:
+        """ImportRequested messages the replica's consumer was handed after byte `since` (FastStream logs
+        each one it receives)."""
+        lines = self.log_lines(name, since, "imports.requested | ")
+        return sum(line.rstrip().endswith("- Received") for line in lines)
+
+    def has_partitions(self, name: str, since: int | None = None) -> bool:
+        """Has the replica's consumer got partitions (its last assignment since byte `since` of its log,
+        by default since the process started, not empty)?"""
+        assigned = self.assignments(name, self.log_start.get(name, 0) if since is None else since)
+        return bool(assigned) and assigned[-1] != "()"
 
     def running(self, name: str) -> bool:
         proc = self.procs.get(name)
