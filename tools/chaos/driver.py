@@ -26,6 +26,7 @@ class Driver:
     ended_at: dict[str, float] = field(default_factory=dict)  # import id -> monotonic time of its end
     seen_stages: dict[str, set[str]] = field(default_factory=dict)
     notes: dict[str, float] = field(default_factory=dict)  # a trial's own measurements, reported as is
+    problems: list[str] = field(default_factory=list)  # what a trial found wrong beyond the checks
 
     @property
     def sim(self) -> httpx.Client:
@@ -51,6 +52,7 @@ class Driver:
         self.ended_at.clear()
         self.seen_stages.clear()
         self.notes.clear()
+        self.problems.clear()
 
     def kick_off(self, artists: list[dict[str, Any]] | None = None) -> None:
         """One import per artist (every sample artist by default), through the gateway."""
