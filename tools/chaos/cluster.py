@@ -1,9 +1,10 @@
 """The whole system on ports and folders of its own, so faults can be injected without touching anyone
-else's Kafka or PostgreSQL: a KRaft broker and a PostgreSQL cluster (tools/stack/stack.py's, on other
-ports), the simulator, and every service as real processes, the ingest services with replicas.
+else's Kafka or PostgreSQL: `make up` (tools/stack/stack.py) with this cluster's ports, folder
+(MYSETLIST_LOCAL_DIR) and replica counts, so its own broker, PostgreSQL cluster, simulator and services,
+2 replicas of each ingest service.
 
-This module is the only place that knows how processes are started and killed: the trials only call
-`kill`, `start`, `stop_kafka` and the like.
+This module is the only place that knows how processes are started and killed (through the stack's pid
+files and process groups): the trials only call `kill`, `start`, `kill_kafka` and the like.
 """
 
 from __future__ import annotations
@@ -20,6 +21,24 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def replica_rules() -> Any:
+    """tools/stack/replicas.py: how many processes of a service `make up` runs, and where."""
+    stack()
+    import replicas as replicas_module
+
+    return replicas_module
+
+
+@functools.cache
+def processes() -> Any:
+    """tools/stack/processes.py: how the stack knows and stops its service processes."""
+    stack()
+    import processes as processes_module
+
+    return processes_module
 
 
 @functools.cache
@@ -47,6 +66,7 @@ class Ports:
     kafka: int = 29592
     kafka_controller: int = 29593
     postgres: int = 25432
+    prometheus: int = 28690
 
     @classmethod
     def free(cls) -> Ports:
@@ -64,7 +84,7 @@ class Ports:
 
         return cls(
             gateway=pick(), progress=pick(), shows=pick(True), catalog=pick(True), simulator=pick(),
-            kafka=pick(), kafka_controller=pick(), postgres=pick(),
+            kafka=pick(), kafka_controller=pick(), postgres=pick(), prometheus=pick(),
         )  # fmt: skip
 
 
@@ -83,7 +103,6 @@ class Cluster:
     ports: Ports = field(default_factory=Ports)
     replicas: dict[str, int] = field(default_factory=lambda: {"shows-ingest": 2, "catalog-ingest": 2})
     settings: dict[str, str] = field(default_factory=dict)  # extra service settings (PHASE_LEASE_S, ...)
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
     log_start: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -144,31 +163,52 @@ class Cluster:
             **self.settings,
         }
 
-    # ------------------------------------------------------------------ processes
+    # ------------------------------------------------------------------ processes (the stack's own)
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.log_start[name] = self.log_size(name)  # this process's lines come after
-        with open(self.logs / f"{name}.log", "ab") as out:
-            self.procs[name] = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,  # a process group of its own: what kill -9 takes down
-            )  # fmt: skip
+    def stack_env(self) -> dict[str, str]:
+        """What `make up` reads: this cluster's folder, ports and replica counts."""
+        return {
+            **self.env(),
+            "MYSETLIST_LOCAL_DIR": str(self.home),
+            "KAFKA_CONTROLLER_PORT": str(self.ports.kafka_controller),
+            "SHOWS_INGEST_PORT": str(self.ports.shows),
+            "CATALOG_INGEST_PORT": str(self.ports.catalog),
+            "PROMETHEUS_PORT": str(self.ports.prometheus),
+            **{env: str(self.replicas.get(service, 1)) for service, env in replica_rules().COUNT_ENV.items()},
+        }
 
-    def start(self, *names: str, timeout: float = 180.0) -> None:
-        """Start replicas (e.g. "catalog-ingest-1") all at once, then wait for each one's /healthz."""
+    def _stack(self, command: str) -> None:
+        """`python3 tools/stack/stack.py up|down` (what `make up` and `make down` run) on this cluster."""
+        argv = [sys.executable, str(REPO / "tools" / "stack" / "stack.py"), command]
+        done = subprocess.run(argv, cwd=REPO, env=self.stack_env(), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"stack.py {command} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+
+    def process(self, name: str) -> Any:
+        """The stack's handle on a replica (tools/stack/processes.py): its pid file, its process group."""
+        service, _index = self.service_of(name)
+        run, module = self.home / "run", SERVICES[service][0]
+        return processes().ServiceProcess(name, module, run / f"{name}.pid", self.logs / f"{name}.log")
+
+    def all_names(self) -> list[str]:
+        return [name for service in SERVICES for name in self.names(service)]
+
+    def start(self, *names: str) -> None:
+        """Start the replicas named (e.g. "catalog-ingest-1"), and whatever else is down: `make up`."""
         for name in names:
-            service, _index = self.service_of(name)
-            env = {**self.env(), SERVICES[service][1]: str(self.port(name))}
-            self._spawn(name, [sys.executable, "-m", SERVICES[service][0]], env)
-        for name in names:
-            self._wait_http(name, f"http://127.0.0.1:{self.port(name)}/healthz", timeout)
+            self.log_start[name] = self.log_size(name)  # this process's lines come after
+        self._stack("up")
 
     def kill(self, name: str) -> None:
         """kill -9 of the replica's whole process group: nothing runs its shutdown code."""
-        proc = self.procs.pop(name)
+        pid = self.process(name).pid()
+        if pid is None:
+            return
+        pgid = os.getpgid(pid)
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+            os.killpg(pgid, signal.SIGKILL)
+        while processes().group_members(pgid):
+            time.sleep(0.05)
 
     def log_size(self, name: str) -> int:
         path = self.logs / f"{name}.log"
@@ -198,57 +238,29 @@ class Cluster:
         return bool(assigned) and assigned[-1] != "()"
 
     def running(self, name: str) -> bool:
-        proc = self.procs.get(name)
-        return proc is not None and proc.poll() is None
-
-    def _wait_http(self, name: str, url: str, timeout: float) -> None:
-        s = stack()
-        proc = self.procs[name]
-        try:
-            s.wait_until(lambda: s.http_ok(url), timeout, name, proc_alive=lambda: proc.poll() is None)
-        except s.StackError as err:
-            raise RuntimeError(f"{err}: {(self.logs / f'{name}.log').read_text()[-3000:]}") from None
+        return self.process(name).pid() is not None
 
     def up(self) -> None:
-        """Kafka, PostgreSQL (migrated), the simulator, then every service replica (consumers first)."""
-        self.start_kafka()
-        self.start_postgres()
-        subprocess.run(
-            [sys.executable, "-m", "mysetlist_common.db.migrate", "upgrade"],
-            cwd=REPO, env=self.env(), check=True, capture_output=True,
-        )  # fmt: skip
-        if not self.running("simulator"):
-            argv = [sys.executable, "-m", "mysetlist_simulator", "--port", str(self.ports.simulator)]
-            self._spawn("simulator", argv, self.env())
-            self._wait_http("simulator", f"{self.simulator_url}/healthz", 60)
-        self.start_services()
+        """`make up` with this cluster's ports, folder and replicas: Kafka, PostgreSQL, migrations, the
+        simulator, every replica (and Prometheus). The Kafka jars are the ones `install.sh` resolved."""
+        libs = self.home / "kafka" / "libs"
+        if not libs.exists():
+            libs.parent.mkdir(parents=True, exist_ok=True)
+            libs.symlink_to(REPO / ".local" / "kafka" / "libs")
+        self.start(*self.all_names())
 
     def start_services(self) -> None:
         """Start every replica that is not running."""
-        self.start(*[n for service in SERVICES for n in self.names(service) if not self.running(n)])
+        self.start(*[name for name in self.all_names() if not self.running(name)])
 
     def stop_services(self) -> None:
-        """SIGTERM every service process (the simulator stays), SIGKILL after 30 s."""
-        for name in [n for n in reversed(self.procs) if n != "simulator"]:
-            self._stop(name)
-
-    def _stop(self, name: str) -> None:
-        proc = self.procs.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        """SIGTERM every service replica's process group (the simulator stays), SIGKILL after 30 s."""
+        for name in reversed(self.all_names()):
+            self.process(name).stop()
 
     def down(self) -> None:
-        """Everything this cluster started, stopped: nothing is left running."""
-        for name in reversed(list(self.procs)):
-            self._stop(name)
-        self.kafka.stop()
-        self.postgres.stop()
+        """`make down`: nothing this cluster started is left running."""
+        self._stack("down")
 
     # ------------------------------------------------------------------ Kafka and PostgreSQL
 
