@@ -3,7 +3,9 @@
 mid-phase and PostgreSQL stopped for 3 s. Every import must end completed, with exactly the true rows."""
 
 import random
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,13 +22,17 @@ pytestmark = [pytest.mark.real, pytest.mark.chaos]
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    own = Cluster(tmp_path_factory.mktemp("chaos"), ports=Ports.free(), settings=SETTINGS)
+def cluster() -> Iterator[Cluster]:
+    # Not under pytest's basetemp: every pytest session on the machine resets /tmp/pytest-of-<user> to
+    # mode 700, and the `postgres` user running this cluster's PostgreSQL must get through it.
+    home = Path(tempfile.mkdtemp(prefix="mysetlist-chaos-"))
+    own = Cluster(home, ports=Ports.free(), settings=SETTINGS)
     try:
         own.up()
         yield own
     finally:
         own.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.mark.parametrize("trial", SHORT, ids=[t.name for t in SHORT])
