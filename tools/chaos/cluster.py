@@ -188,7 +188,9 @@ class Cluster:
         """The stack's handle on a replica (tools/stack/processes.py): its pid file, its process group."""
         service, _index = self.service_of(name)
         run, module = self.home / "run", SERVICES[service][0]
-        return processes().ServiceProcess(name, module, run / f"{name}.pid", self.logs / f"{name}.log")
+        return processes().ServiceProcess(
+            name=name, pidfile=run / f"{name}.pid", logfile=self.logs / f"{name}.log", module=module
+        )
 
     def all_names(self) -> list[str]:
         return [name for service in SERVICES for name in self.names(service)]
