@@ -271,6 +271,20 @@ async def test_injected_faults_give_the_same_result(shows: Driver) -> None:
     assert stats["rate_limited"] == 0, "our pacing (retries included) caused a 429"
 
 
+async def test_pages_smaller_than_asked_for_still_bring_every_show(shows: Driver) -> None:
+    """Regression: with Ticketmaster serving 20 events a page instead of the 200 asked for, the phase
+    counted pages of 200 and completed with 40 of a mid artist's 250 shows."""
+    artist = next(a for a in await shows.artists() if a["profile"] == "mid")
+    await forget(shows, [artist["tm_attraction_id"]])
+    await shows.sim.post("/_sim/config", json={"ticketmaster_max_page_size": 20})
+    try:
+        outcome = await shows.run_import(artist["tm_attraction_id"])
+    finally:
+        await shows.sim.post("/_sim/config", json={"ticketmaster_max_page_size": 200})
+    assert outcome.type == "PhaseCompleted", outcome.payload
+    await assert_matches_truth(shows, artist)
+
+
 async def test_an_exhausted_daily_quota_parks_the_phase_until_the_reset(
     shows: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -495,7 +495,9 @@ class TicketmasterClient:
                 href = page.next_href if page.events else None
             return reached, len(reached)
         total = first.page.total_elements
-        pages = min(first.page.total_pages, math.ceil(min(total, self._reach) / self.page_size))
+        # pages of the size the upstream really serves (it may cap the size we asked for)
+        size = first.page.size or self.page_size
+        pages = min(first.page.total_pages, math.ceil(min(total, self._reach) / size))
 
         async def fetch(number: int) -> list[dict[str, Any]]:
             page = await self.events_page(attraction_id, number, window)
