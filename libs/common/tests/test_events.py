@@ -31,7 +31,7 @@ def test_envelope_carries_id_type_version_time_and_is_keyed_by_artist() -> None:
     body = event.model_dump(mode="json")
     assert set(body) == {"event_id", "type", "version", "occurred_at", "import_id", "artist_id", "payload"}
     assert body["type"] == "ImportRequested" and body["version"] == 1
-    assert body["payload"] == {"tm_attraction_id": "K8vZ9171ob7", "reason": "user"}
+    assert body["payload"] == {"tm_attraction_id": "K8vZ9171ob7", "reason": "user", "mode": "incremental"}
     assert event.key == str(event.artist_id).encode()
     assert datetime.fromisoformat(body["occurred_at"]).tzinfo is not None
     assert ImportRequestedEvent.model_validate_json(event.model_dump_json()) == event
