@@ -152,9 +152,16 @@ class CatalogService:
         finally:
             self._ends.pop(event.import_id, None)
 
-    async def first_wait(self) -> PhaseWaitingEvent:
-        await asyncio.wait_for(self._waited.wait(), 120)
-        return next(w for waits in self.waits.values() for w in waits)
+    async def wait_for(self, upstream: str) -> PhaseWaitingEvent:
+        """The first time a phase parked waiting for `upstream` (it may wait for others too)."""
+        async with asyncio.timeout(300):
+            while True:
+                seen = [w for waits in self.waits.values() for w in waits]
+                found = [w for w in seen if w.payload.waiting_for == upstream]
+                if found:
+                    return found[0]
+                self._waited.clear()
+                await self._waited.wait()
 
     async def stored_ids(self, artist_id: UUID) -> list[str]:
         async with self.sessions() as session:
@@ -578,8 +585,7 @@ async def test_a_musicbrainz_late_once_is_waited_for_and_the_catalog_stays_pure(
         async with catalog_service() as service:
             artist_id = await service.add_artist(artist)
             ending = asyncio.create_task(service.run_import(artist_id))
-            waiting = await service.first_wait()
-            assert waiting.payload.waiting_for == "musicbrainz"
+            await service.wait_for("musicbrainz")
             await sim.config(latency_ms={"musicbrainz": 60})  # MusicBrainz is back
             end = await ending
         assert isinstance(end, PhaseCompletedEvent), end
