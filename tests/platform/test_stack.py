@@ -13,18 +13,7 @@ import asyncpg
 import pytest
 
 stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
-
-
-def group_members(pgid: int) -> list[int]:
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
+from processes import group_members  # noqa: E402  (on sys.path via stack.py)
 
 
 def test_stop_takes_the_whole_process_group(tmp_path: Path) -> None:
