@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+
+from mysetlist_common.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 
@@ -21,7 +22,7 @@ async def client(stack_env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app()
     # raise_app_exceptions=False: a crash is seen as the 500 a client would get
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
-    async with LifespanManager(app), httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+    async with lifespan_of(app), httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
         yield http
 
 

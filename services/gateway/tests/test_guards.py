@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
+
+from mysetlist_common.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 
@@ -38,7 +39,7 @@ async def gateway(mp: pytest.MonkeyPatch, **env: str) -> AsyncIterator[tuple[Fas
         mp.setenv(key, value)
     get_settings.cache_clear()
     app = create_app()
-    async with LifespanManager(app) as manager:
+    async with lifespan_of(app) as manager:
         clients: list[httpx.AsyncClient] = []
 
         def client_from(peer: str) -> httpx.AsyncClient:

@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +20,7 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
+from mysetlist_common.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 
@@ -122,7 +122,7 @@ async def client(stack_env: dict[str, str], seeded: dict[str, UUID]) -> AsyncIte
 
     app = create_app()
     async with (
-        LifespanManager(app) as manager,
+        lifespan_of(app) as manager,
         httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url="http://gw") as http,
     ):
         yield http

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import Artist
+from mysetlist_common.testing import lifespan_of
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.ticketmaster import Attraction
 from mysetlist_gateway.search import SearchCache
@@ -25,7 +25,7 @@ async def client(stack_env: dict[str, str], simulator_url: str) -> AsyncIterator
 
     app = create_app()
     async with (
-        LifespanManager(app) as manager,
+        lifespan_of(app) as manager,
         httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url="http://gw") as http,
     ):
         yield http
@@ -121,7 +121,7 @@ async def test_upstream_failure_is_502_naming_the_cause(
     try:
         app = create_app()
         async with (
-            LifespanManager(app) as manager,
+            lifespan_of(app) as manager,
             httpx.AsyncClient(transport=httpx.ASGITransport(manager.app), base_url="http://gw") as http,
         ):
             response = await http.get("/api/search", params={"q": "waves"})

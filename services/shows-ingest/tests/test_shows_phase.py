@@ -12,7 +12,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine, session_factory
@@ -20,6 +19,7 @@ from mysetlist_common.events import ImportRequested, ImportRequestedEvent, Phase
 from mysetlist_common.kafka import make_broker
 from mysetlist_common.settings import get_settings
 from mysetlist_common.slugs import slugify
+from mysetlist_common.testing import lifespan_of
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 from mysetlist_common.upstream.budget import forget_budgets
 from mysetlist_simulator.testing import pick
@@ -129,7 +129,7 @@ async def shows(stack_env: dict[str, str], simulator_url: str) -> AsyncIterator[
         listener = asyncio.create_task(driver.listen(consumer))
         await driver.broker.start()
         try:
-            async with LifespanManager(create_app(), startup_timeout=60, shutdown_timeout=60):
+            async with lifespan_of(create_app()):
                 yield driver
         finally:
             listener.cancel()

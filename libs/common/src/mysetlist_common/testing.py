@@ -6,9 +6,13 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
+
+if TYPE_CHECKING:
+    from asgi_lifespan import LifespanManager
 
 REPOSITORY = Path(__file__).resolve().parents[4]
 
@@ -25,6 +29,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def lifespan_of(app: FastAPI) -> "LifespanManager":
+    """`app`'s lifespan for in-process tests; start-up and shutdown get a busy machine's time (asgi-lifespan's
+    5 s default failed a CI run on a loaded 2-core box)."""
+    from asgi_lifespan import LifespanManager  # a test-only dependency
+
+    return LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
 
 
 @asynccontextmanager
