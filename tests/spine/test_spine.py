@@ -357,7 +357,7 @@ async def test_a_malformed_import_request_is_dead_lettered_and_the_next_one_runs
     )
     await consumer.start()
     try:
-        parked = [await asyncio.wait_for(consumer.getone(), 30) for _ in range(2)]  # one per phase consumer
+        parked = [await asyncio.wait_for(consumer.getone(), 120) for _ in range(2)]  # one per phase consumer
     finally:
         await consumer.stop()
     assert all(r.value == b'{"type": "ImportRequested"}' and "error" in dict(r.headers) for r in parked)
