@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .catalog import Album, SpotifyArtist, Track
 from .core import ADMIT, Sim, Verdict, json_response, upstream_route
 from .limits import clock
+from .model import Album, SpotifyArtist, Track
 from .words import normalise
 
 T = TypeVar("T")

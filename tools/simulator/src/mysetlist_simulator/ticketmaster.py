@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .catalog import Attraction, Event, Venue
 from .core import Sim, Verdict, json_response, upstream_route
 from .limits import clock, per_second
+from .model import Attraction, Event, Venue
 from .words import normalise
 
 PREFIX = "/discovery/v2"
