@@ -50,7 +50,14 @@ def _load_stack() -> ModuleType:
     return module
 
 
-stack = _load_stack()
+_load_stack()  # as `make up` runs it; this also puts its sibling modules (tools/stack) on sys.path
+from kafka_broker import Kafka, bootstrap_servers  # noqa: E402
+from layout import stack_lock  # noqa: E402
+from postgres_cluster import Postgres  # noqa: E402
+from postgres_cluster import database_url as stack_database_url  # noqa: E402
+from probes import free_port, http_ok  # noqa: E402
+from python_services import upstream_env  # noqa: E402
+from shell import StackError  # noqa: E402
 
 
 def run_in_thread(fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
@@ -113,7 +120,7 @@ def _started(container: Any, ready_log: str, timeout: int = 120) -> Any:
 @pytest.fixture(scope="session")
 def _kafka_container() -> Iterator[str]:
     """One KRaft node in a container, advertised on its published port (clients connect from here)."""
-    port = stack.free_port()
+    port = free_port()
     container = (
         _container(KAFKA_IMAGE)
         .with_bind_ports(9092, port)
@@ -189,12 +196,12 @@ def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
     address nobody serves yet gets the stack's broker started on it. In container mode: the container's."""
     if CONTAINERS:
         return str(request.getfixturevalue("_kafka_container"))
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", stack.DEFAULT_KAFKA)
+    bootstrap = bootstrap_servers()
     if _is_local(bootstrap.split(",")[0].rsplit(":", 1)[0]):
         try:
-            with stack.stack_lock():
-                stack.Kafka().start()
-        except stack.StackError as err:
+            with stack_lock():
+                Kafka().start()
+        except StackError as err:
             pytest.fail(f"cannot start Kafka: {err}")
     return bootstrap
 
@@ -215,12 +222,12 @@ def _postgres_url(request: pytest.FixtureRequest) -> str:
     address nobody serves yet gets the stack's cluster started on it. In container mode: the container's."""
     if CONTAINERS:
         return str(request.getfixturevalue("_postgres_container"))
-    url = stack.database_url()
+    url = stack_database_url()
     if _is_local(urllib.parse.urlsplit(url).hostname or ""):
         try:
-            with stack.stack_lock():
-                stack.Postgres(url=url).start()
-        except stack.StackError as err:
+            with stack_lock():
+                Postgres(url=url).start()
+        except StackError as err:
             pytest.fail(f"cannot start PostgreSQL: {err}")
     return str(url)
 
@@ -304,7 +311,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running upstream simulator process (`python -m mysetlist_simulator`), one per session."""
-    port = stack.free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("simulator") / "simulator.log"
     env = {**os.environ, "SIM_PORT": str(port)}
     with open(log, "wb") as out:
@@ -318,7 +325,7 @@ def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while not stack.http_ok(f"{url}/healthz"):
+    while not http_ok(f"{url}/healthz"):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"simulator did not become healthy on {url}:\n{log.read_text()[-3000:]}")
@@ -349,7 +356,7 @@ def stack_env(
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": topic_prefix,
-        **stack.upstream_env(simulator_url),
+        **upstream_env(simulator_url),
     }
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():

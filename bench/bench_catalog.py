@@ -154,7 +154,7 @@ def main() -> dict[str, Any]:
         harness.database(server, "bench_catalog") as database_url,
         harness.simulator("catalog-simulator.log") as sim_url,
     ):
-        upstream = harness.stack().upstream_env(sim_url) | SERVICE_ENV
+        upstream = harness.stack_tool("python_services").upstream_env(sim_url) | SERVICE_ENV
         for mode in MODES:  # a fresh service per mode: it learns the mode once, as in production
             asyncio.run(_set_mode(sim_url, mode))
             prefix = f"bench-catalog-{uuid.uuid4().hex[:8]}."

@@ -102,11 +102,11 @@ class Import:
 
 def free_base(count: int, taken: set[int]) -> int:
     """A port p with p + 100 i free for each replica i (and not chosen already)."""
-    s = harness.stack()
+    probes = harness.stack_tool("probes")
     while True:
-        base = s.free_port()
+        base = probes.free_port()
         ports = {base + 100 * i for i in range(count)}
-        if base + 100 * count < 65536 and not ports & taken and not any(s.port_open(p) for p in ports):
+        if base + 100 * count < 65536 and not ports & taken and not any(probes.port_open(p) for p in ports):
             taken |= ports
             return base
 
@@ -141,8 +141,7 @@ def stack_py(command: str, env: dict[str, str]) -> str:
 
 def peak_rss_mib(local: Path) -> dict[str, float | None]:
     """VmHWM of every service process the stack recorded (replicas included)."""
-    harness.stack()  # puts tools/stack on sys.path
-    from processes import peak_rss_kib
+    peak_rss_kib = harness.stack_tool("processes").peak_rss_kib
 
     out: dict[str, float | None] = {}
     for pidfile in sorted((local / "run").glob("*.pid")):

@@ -34,8 +34,7 @@ def timed(http: Any, url: str, **params: Any) -> tuple[float, Any]:
 def measure(population: int) -> dict[str, Any]:
     import httpx
 
-    s = harness.stack()
-    port = s.free_port()
+    port = harness.stack_tool("probes").free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **FAST_ENV, "SIM_POPULATION": str(population)}
     started = time.perf_counter()

@@ -48,9 +48,8 @@ def gateway() -> Iterator[tuple[str, str]]:
         harness.database(postgres, "bench_search") as db,
         harness.simulator("search-simulator.log") as sim,
     ):
-        env = harness.environment(db, kafka, f"bench-search-{os.getpid()}.") | harness.stack().upstream_env(
-            sim
-        )
+        upstream = harness.stack_tool("python_services").upstream_env(sim)
+        env = harness.environment(db, kafka, f"bench-search-{os.getpid()}.") | upstream
         with harness.service("mysetlist_gateway", "GATEWAY_PORT", env, "search-gateway.log") as gw:
             yield gw, sim
 

@@ -84,7 +84,8 @@ def main() -> dict[str, Any]:
         harness.simulator("shows-simulator.log") as sim_url,
     ):
         prefix = f"bench-{uuid.uuid4().hex[:8]}."
-        env = harness.environment(database_url, kafka, prefix) | harness.stack().upstream_env(sim_url)
+        upstream = harness.stack_tool("python_services").upstream_env(sim_url)
+        env = harness.environment(database_url, kafka, prefix) | upstream
         log = "shows-service.log"
         with harness.service("mysetlist_shows_ingest", "SHOWS_INGEST_PORT", env, log, ready="/readyz"):
             result = asyncio.run(measure(sim_url, env))

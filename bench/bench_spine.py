@@ -112,7 +112,7 @@ def main() -> dict[str, Any]:
     kafka, server = harness.servers()
     with harness.database(server, "bench_spine") as database_url, harness.simulator("spine-sim.log") as sim:
         env = harness.environment(database_url, kafka, f"bench-{uuid.uuid4().hex[:8]}.")
-        env |= harness.stack().upstream_env(sim)
+        env |= harness.stack_tool("python_services").upstream_env(sim)
         with (
             harness.service("mysetlist_progress", "PROGRESS_PORT", env, "spine-progress.log") as progress,
             harness.service("mysetlist_shows_ingest", "SHOWS_INGEST_PORT", env, "spine-shows.log") as shows,

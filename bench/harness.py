@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import os
 import statistics
 import subprocess
@@ -27,20 +28,18 @@ IMPORT_TOPICS = ("imports.requested", "imports.progress")
 
 
 @functools.cache
-def stack() -> Any:
-    """tools/stack/stack.py, the same code as `make up` (standard library only, so importable as it is)."""
+def stack_tool(name: str) -> Any:
+    """A module of tools/stack (probes, kafka_broker, postgres_cluster, python_services, processes, ...):
+    the same code as `make up`, standard library only, so importable as it is."""
     if str(REPO / "tools" / "stack") not in sys.path:
         sys.path.append(str(REPO / "tools" / "stack"))
-    import stack as stack_module
-
-    return stack_module
+    return importlib.import_module(name)
 
 
 def servers() -> tuple[str, str]:
     """(Kafka bootstrap, PostgreSQL URL): the environment's, else the stack's (started when needed)."""
-    s = stack()
-    with s.stack_lock():
-        kafka, postgres = s.Kafka(), s.Postgres()
+    with stack_tool("layout").stack_lock():
+        kafka, postgres = stack_tool("kafka_broker").Kafka(), stack_tool("postgres_cluster").Postgres()
         if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
             kafka.start()
         if not os.environ.get("DATABASE_URL"):
@@ -82,14 +81,14 @@ def database(server_url: str, name: str) -> Iterator[str]:
 def process(argv: Sequence[str], env: dict[str, str], health: str, log_name: str) -> Iterator[None]:
     """A child process that must answer `health` before the benchmark goes on; stopped afterwards.
     Its output goes to bench-results/logs/`log_name`."""
-    s = stack()
+    http_ok = stack_tool("probes").http_ok
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(list(argv), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
-        while not s.http_ok(health):
+        while not http_ok(health):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{' '.join(argv)} did not start: {log.read_text()[-2000:]}")
             time.sleep(0.1)
@@ -124,7 +123,7 @@ def environment(database_url: str, kafka: str, topic_prefix: str) -> dict[str, s
 @contextmanager
 def simulator(log: str) -> Iterator[str]:
     """A simulator process at its defaults on a free port; yields its base URL."""
-    port = stack().free_port()
+    port = stack_tool("probes").free_port()
     url = f"http://127.0.0.1:{port}"
     with process(python("mysetlist_simulator", "--port", str(port)), dict(os.environ), f"{url}/healthz", log):
         yield url
@@ -135,7 +134,7 @@ def service(
     module: str, port_env: str, env: dict[str, str], log: str, ready: str = "/healthz"
 ) -> Iterator[str]:
     """`python -m module` on a free port (told in `port_env`); yields its base URL once `ready` answers."""
-    port = stack().free_port()
+    port = stack_tool("probes").free_port()
     url = f"http://127.0.0.1:{port}"
     with process(python(module), env | {port_env: str(port)}, f"{url}{ready}", log):
         yield url
@@ -151,7 +150,7 @@ def prometheus(targets: Sequence[str], log: str) -> Iterator[str | None]:
     if binary is None:
         yield None
         return
-    port = stack().free_port()
+    port = stack_tool("probes").free_port()
     with tempfile.TemporaryDirectory(prefix="bench-prometheus-") as folder:
         hosts = ", ".join(f'"{urllib.parse.urlsplit(t).netloc}"' for t in targets)
         config = Path(folder) / "prometheus.yml"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from mysetlist_stack import StackError, free_port, http_ok, wait_until  # registered by the root conftest
+from probes import free_port, http_ok, wait_until  # tools/stack, on sys.path via the root conftest
+from shell import StackError
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = (  # consumers first, so the gateway's first import finds them subscribed

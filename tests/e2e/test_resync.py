@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mysetlist_stack import free_port, http_ok  # registered by the root conftest
+from probes import free_port, http_ok  # tools/stack, on sys.path via the root conftest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -1,7 +1,6 @@
 """A real Prometheus scrapes our real metric objects and evaluates the rules: the SLO ratios come out as
 observed and the right alerts start, so names, bucket edges and label values line up end to end."""
 
-import importlib
 import json
 import math
 import shutil
@@ -16,8 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
+from probes import free_port  # tools/stack, on sys.path via the root conftest
 
 # Observes, ten times a second: a fast kickoff, two shows phases (10 s and 40 s: half miss 30 s), one
 # catalog phase of 40 s (within 45 s), one 429 from spotify. Prints its port, then serves /metrics.
@@ -53,7 +51,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "scrape_configs": [{"job_name": "mysetlist", "static_configs": [{"targets": [target]}]}],
     }
     (tmp / "prometheus.yml").write_text(yaml.safe_dump(config))
-    address = f"127.0.0.1:{stack.free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     server = subprocess.Popen(
         [
             binary,

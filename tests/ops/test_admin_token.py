@@ -5,7 +5,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from mysetlist_stack import service_env  # registered by the root conftest
+import python_services  # tools/stack, on sys.path via the root conftest
 
 from mysetlist_cli.admin import admin_token
 
@@ -13,16 +13,14 @@ from mysetlist_cli.admin import admin_token
 def test_the_stack_token_is_made_once_private_and_shared_with_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mysetlist_stack
-
-    monkeypatch.setattr(mysetlist_stack, "LOCAL", tmp_path)
+    monkeypatch.setattr(python_services, "LOCAL", tmp_path)
     monkeypatch.delenv("ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("MYSETLIST_ADMIN_TOKEN", raising=False)
     monkeypatch.setenv("MYSETLIST_LOCAL_DIR", str(tmp_path))
-    token = service_env()["ADMIN_TOKEN"]
+    token = python_services.service_env()["ADMIN_TOKEN"]
     assert len(token) >= 32
     assert stat.S_IMODE((tmp_path / "admin-token").stat().st_mode) == 0o600
-    assert service_env()["ADMIN_TOKEN"] == token, "generated once"
+    assert python_services.service_env()["ADMIN_TOKEN"] == token, "generated once"
     assert admin_token() == token
     monkeypatch.setenv("MYSETLIST_ADMIN_TOKEN", "from-the-environment")
     assert admin_token() == "from-the-environment"

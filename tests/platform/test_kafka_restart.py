@@ -5,7 +5,6 @@ restarted under other tests.
 """
 
 import asyncio
-import importlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,11 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from kafka_broker import Kafka  # tools/stack, on sys.path via the root conftest
+from probes import free_port, port_open
 
 pytestmark = pytest.mark.real
 
-stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
 TOPIC = "platform.restart"
 GROUP = "platform-restart-group"
 
@@ -24,7 +24,7 @@ GROUP = "platform-restart-group"
 @pytest.fixture(scope="module")
 def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     home: Path = tmp_path_factory.mktemp("kafka-restart")
-    broker = stack.Kafka(home=home, port=stack.free_port(), controller_port=stack.free_port())
+    broker = Kafka(home=home, port=free_port(), controller_port=free_port())
     assert broker.start() == "started"
     yield broker
     broker.stop()
@@ -106,7 +106,7 @@ async def test_committed_offsets_and_messages_survive_restart(own_broker: Any) -
     await produce(bootstrap, second)  # written, not yet consumed by the group
 
     await asyncio.to_thread(own_broker.stop)
-    assert not stack.port_open(own_broker.port)
+    assert not port_open(own_broker.port)
     assert await asyncio.to_thread(own_broker.start) == "started"
 
     assert await committed_offsets(bootstrap, expected_partitions=len(before)) == before

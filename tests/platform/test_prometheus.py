@@ -1,19 +1,19 @@
 """The local Prometheus config and the SLO rules are valid (promtool, from Debian's prometheus package)."""
 
-import importlib
 import shutil
 import subprocess
 from pathlib import Path
 
-stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
+from prometheus_server import render_prometheus_config  # on sys.path via the root conftest
+from python_services import SERVICES
 
 
 def test_rendered_config_and_rules_check(promtool: str, tmp_path: Path) -> None:
-    conf = stack.render_prometheus_config(tmp_path)
+    conf = render_prometheus_config(tmp_path)
     out = subprocess.run([promtool, "check", "config", str(conf)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "SUCCESS" in out.stdout + out.stderr
-    for svc in stack.SERVICES:
+    for svc in SERVICES:
         if svc.name != "simulator":  # not production: it serves no /metrics
             assert f"127.0.0.1:{svc.port}" in conf.read_text()
 

@@ -1,7 +1,6 @@
 """The local stack's building blocks on their own ports and folders: a background process group is
 stopped with every child, and a PostgreSQL cluster starts, keeps its data across a restart, and stops."""
 
-import importlib
 import shutil
 import subprocess
 import sys
@@ -11,18 +10,20 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from postgres_cluster import Postgres, pg_bin_dir  # on sys.path via the root conftest
+from probes import free_port, port_open, wait_until
+from processes import Daemon, group_members
 
-stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
-from processes import group_members  # noqa: E402  (on sys.path via stack.py)
+STACK_PY = Path(__file__).resolve().parents[2] / "tools" / "stack" / "stack.py"
 
 
 def test_stop_takes_the_whole_process_group(tmp_path: Path) -> None:
-    daemon = stack.Daemon("sleeper", tmp_path / "sleeper.pid", tmp_path / "sleeper.log")
+    daemon = Daemon("sleeper", tmp_path / "sleeper.pid", tmp_path / "sleeper.log")
     # a parent with a child of its own: stop() must end both
     pid = daemon.spawn(
         [sys.executable, "-c", "import subprocess,time; subprocess.Popen(['sleep','600']); time.sleep(600)"]
     )
-    stack.wait_until(lambda: len(group_members(pid)) == 2, 10, "sleepers")
+    wait_until(lambda: len(group_members(pid)) == 2, 10, "sleepers")
     assert daemon.pid() == pid
     assert daemon.stop(grace=5)
     assert group_members(pid) == []
@@ -41,11 +42,11 @@ def pg_home() -> Iterator[Path]:
 
 @pytest.mark.real
 async def test_postgres_cluster_survives_restart(pg_home: Path) -> None:
-    if stack.pg_bin_dir() is None:  # PG_BIN_DIR, else the installed server
+    if pg_bin_dir() is None:  # PG_BIN_DIR, else the installed server
         pytest.skip("no PostgreSQL server binaries")
-    port = stack.free_port()
+    port = free_port()
     url = f"postgresql+asyncpg://app:s3cret@127.0.0.1:{port}/appdb"
-    pg = stack.Postgres(home=pg_home / "pg", url=url)
+    pg = Postgres(home=pg_home / "pg", url=url)
     plain = url.replace("+asyncpg", "")
     try:
         assert pg.start() == "started"
@@ -55,7 +56,7 @@ async def test_postgres_cluster_survives_restart(pg_home: Path) -> None:
         await conn.close()
 
         assert pg.stop()
-        assert not stack.port_open(port)
+        assert not port_open(port)
         assert pg.start() == "started"
         conn = await asyncpg.connect(plain)
         assert await conn.fetchval("SELECT n FROM kept") == 42
@@ -64,12 +65,12 @@ async def test_postgres_cluster_survives_restart(pg_home: Path) -> None:
             await asyncpg.connect(plain.replace("s3cret", "wrong"))
     finally:
         pg.stop()
-    assert not stack.port_open(port)
+    assert not port_open(port)
 
 
 def test_missing_java_is_a_clear_error(tmp_path: Path) -> None:
     env = {"PATH": str(tmp_path), "MYSETLIST_LOCAL_DIR": str(tmp_path / "local"), "HOME": str(tmp_path)}
-    script = Path(stack.__file__)
+    script = STACK_PY
     out = subprocess.run([sys.executable, script, "install-kafka"], env=env, capture_output=True, text=True)
     assert out.returncode == 1
     assert "Java is missing" in out.stdout and "docker compose" in out.stdout

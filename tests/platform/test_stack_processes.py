@@ -1,7 +1,6 @@
 """The stack knows its services by their own processes: a service whose launcher died is still seen as
 running (and not started twice), and `up` with replicas then `down` leaves nothing behind."""
 
-import importlib
 import os
 import signal
 import subprocess
@@ -9,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-stack = importlib.import_module("mysetlist_stack")  # loaded by the root conftest.py
-from processes import ServiceProcess, group_members, python, start_time  # noqa: E402  (on sys.path via stack.py)
-from replicas import PORT_STEP, Replica, ReplicaError, count, leftovers  # noqa: E402
+from probes import free_port, http_ok, port_open, wait_until  # on sys.path via the root conftest
+from processes import ServiceProcess, group_members, python, start_time
+from python_services import SERVICES, start_services
+from replicas import PORT_STEP, Replica, ReplicaError, count, leftovers
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "mysetlist_simulator"  # the lightest service: no broker, no database
@@ -34,16 +33,16 @@ def processes_of(module: str, port: int) -> list[int]:
 def free_ports(count: int) -> int:
     """A base port such that base + i x 100 is free for every replica i < count."""
     while True:
-        base = stack.free_port()
+        base = free_port()
         if base + PORT_STEP * count < 65536 and not any(
-            stack.port_open(base + PORT_STEP * i) for i in range(count)
+            port_open(base + PORT_STEP * i) for i in range(count)
         ):
             return base
 
 
 def test_replicas_are_named_and_placed_by_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CATALOG_INGEST_REPLICAS", "3")
-    svc = next(s for s in stack.SERVICES if s.name == "catalog-ingest")
+    svc = next(s for s in SERVICES if s.name == "catalog-ingest")
     replicas = svc.replicas()
     assert [(r.name, r.port) for r in replicas] == [
         ("catalog-ingest", svc.port),
@@ -77,17 +76,17 @@ def test_a_service_whose_launcher_died_is_still_running_and_not_started_twice(tm
     process.pidfile.parent.mkdir(parents=True)
     process.pidfile.write_text(f"{launcher.pid} {start_time(launcher.pid)}")
     try:
-        stack.wait_until(lambda: stack.http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
         [service_pid] = processes_of(MODULE, port)
         launcher.send_signal(signal.SIGKILL)
         launcher.wait()
 
         assert process.pid() == service_pid  # adopted from the dead launcher's group
-        assert stack.start_services([replica]) == {"simulator": "running"}
+        assert start_services([replica]) == {"simulator": "running"}
         assert processes_of(MODULE, port) == [service_pid]  # not started twice
         assert process.stop(grace=10)
         assert processes_of(MODULE, port) == []
-        assert not stack.port_open(port)
+        assert not port_open(port)
     finally:
         for pid in processes_of(MODULE, port):
             os.kill(pid, signal.SIGKILL)
@@ -98,7 +97,7 @@ def test_the_recorded_pid_is_the_service_itself(tmp_path: Path) -> None:
     process = ServiceProcess("sim", tmp_path / "sim.pid", tmp_path / "sim.log", MODULE, ("--port", str(port)))
     pid = process.spawn_service(dict(os.environ))
     try:
-        stack.wait_until(lambda: stack.http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "simulator")
         assert process.pid() == pid
         assert process.ours(pid)
         assert os.getpgid(pid) == pid  # its own group: stop() signals it and whatever it starts
@@ -154,5 +153,5 @@ def test_up_with_two_replicas_then_down_leaves_nothing_listening(
         # fewer replicas than were started: `down` still stops the ones an earlier `up` left
         out = stack_py("down", {"SHOWS_INGEST_REPLICAS": "1", "CATALOG_INGEST_REPLICAS": "1"})
     assert "shows-ingest-1" in out and "catalog-ingest-1" in out, out
-    assert [port for port in listening if stack.port_open(port)] == []
+    assert [port for port in listening if port_open(port)] == []
     assert not list((tmp_path / "local" / "run").glob("*.pid"))

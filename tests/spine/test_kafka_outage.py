@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import mysetlist_stack  # loaded by the root conftest from tools/stack/stack.py
 import pytest
 from aiokafka import AIOKafkaConsumer
+from kafka_broker import Kafka  # tools/stack, on sys.path via the root conftest
+from probes import free_port
 from sqlalchemy import func, select
 
 from mysetlist_common.db.schema import Outbox
@@ -22,17 +23,15 @@ KICKOFFS = 20
 
 
 @pytest.fixture(scope="module")
-def private_kafka(
-    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str
-) -> Iterator[mysetlist_stack.Kafka]:
+def private_kafka(tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str) -> Iterator[Kafka]:
     """A broker of this module's own (the shared one must keep running for everyone else)."""
-    shared = mysetlist_stack.Kafka()
+    shared = Kafka()
     shared.install()
     home: Path = tmp_path_factory.mktemp("kafka-outage")
-    kafka = mysetlist_stack.Kafka(
+    kafka = Kafka(
         home=home,
-        port=mysetlist_stack.free_port(),
-        controller_port=mysetlist_stack.free_port(),
+        port=free_port(),
+        controller_port=free_port(),
         libs=shared.libs,
     )
     kafka.start()
@@ -41,7 +40,7 @@ def private_kafka(
 
 
 @pytest.fixture(scope="module")
-def outage_env(stack_env: dict[str, str], private_kafka: mysetlist_stack.Kafka) -> Iterator[None]:
+def outage_env(stack_env: dict[str, str], private_kafka: Kafka) -> Iterator[None]:
     from mysetlist_common.db.session import get_engine
     from mysetlist_common.settings import get_settings
 
@@ -61,7 +60,7 @@ async def unpublished() -> int:
 
 @pytest.mark.parametrize("down_from_start", [False, True], ids=["kafka-stops", "kafka-down-at-start"])
 async def test_kickoffs_answer_while_kafka_is_down_and_publish_after(
-    outage_env: None, private_kafka: mysetlist_stack.Kafka, down_from_start: bool
+    outage_env: None, private_kafka: Kafka, down_from_start: bool
 ) -> None:
     from mysetlist_gateway.app import create_app
 

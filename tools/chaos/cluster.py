@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import os
 import signal
 import subprocess
@@ -24,31 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @functools.cache
-def replica_rules() -> Any:
-    """tools/stack/replicas.py: how many processes of a service `make up` runs, and where."""
-    stack()
-    import replicas as replicas_module
-
-    return replicas_module
-
-
-@functools.cache
-def processes() -> Any:
-    """tools/stack/processes.py: how the stack knows and stops its service processes."""
-    stack()
-    import processes as processes_module
-
-    return processes_module
-
-
-@functools.cache
-def stack() -> Any:
-    """tools/stack/stack.py (stdlib only): the same Kafka and PostgreSQL code as `make up`."""
+def stack_tool(name: str) -> Any:
+    """A module of tools/stack (stdlib only): the same code as `make up`. kafka_broker and postgres_cluster
+    run the servers, replicas says how many processes of a service run and where, processes how the stack
+    knows and stops them, probes and python_services the rest."""
     if str(REPO / "tools" / "stack") not in sys.path:
         sys.path.append(str(REPO / "tools" / "stack"))
-    import stack as stack_module
-
-    return stack_module
+    return importlib.import_module(name)
 
 
 PORT_STEP = 100
@@ -71,14 +54,14 @@ class Ports:
     @classmethod
     def free(cls) -> Ports:
         """Ports nobody uses now (for tests), replica ports included."""
-        s = stack()
+        probes = stack_tool("probes")
         taken: set[int] = set()
 
         def pick(replica_ports: bool = False) -> int:
             while True:
-                port = s.free_port()
+                port = probes.free_port()
                 wanted = {port, port + PORT_STEP} if replica_ports else {port}
-                if not wanted & taken and not any(s.port_open(p) for p in wanted):
+                if not wanted & taken and not any(probes.port_open(p) for p in wanted):
                     taken.update(wanted)
                     return port
 
@@ -106,19 +89,18 @@ class Cluster:
     log_start: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        s = stack()
         self.home = self.home.resolve()  # PostgreSQL runs as another user, from another directory
         self.home.mkdir(parents=True, exist_ok=True)
         self.logs = self.home / "logs"
         self.logs.mkdir(exist_ok=True)
-        self.kafka = s.Kafka(
+        self.kafka = stack_tool("kafka_broker").Kafka(
             home=self.home / "kafka",
             port=self.ports.kafka,
             controller_port=self.ports.kafka_controller,
             libs=REPO / ".local" / "kafka" / "libs",  # the jars `install.sh` resolved
         )
         url = f"postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:{self.ports.postgres}/mysetlist"
-        self.postgres = s.Postgres(home=self.home / "pg", url=url)
+        self.postgres = stack_tool("postgres_cluster").Postgres(home=self.home / "pg", url=url)
 
     # ------------------------------------------------------------------ addresses
 
@@ -150,10 +132,9 @@ class Cluster:
         return int(getattr(self.ports, SERVICES[service][2])) + PORT_STEP * index
 
     def env(self) -> dict[str, str]:
-        s = stack()
         return {
             **os.environ,
-            **s.upstream_env(self.simulator_url),
+            **stack_tool("python_services").upstream_env(self.simulator_url),
             "DATABASE_URL": self.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
             "PROGRESS_BASE_URL": f"http://127.0.0.1:{self.ports.progress}",
@@ -174,7 +155,10 @@ class Cluster:
             "SHOWS_INGEST_PORT": str(self.ports.shows),
             "CATALOG_INGEST_PORT": str(self.ports.catalog),
             "PROMETHEUS_PORT": str(self.ports.prometheus),
-            **{env: str(self.replicas.get(service, 1)) for service, env in replica_rules().COUNT_ENV.items()},
+            **{
+                env: str(self.replicas.get(service, 1))
+                for service, env in stack_tool("replicas").COUNT_ENV.items()
+            },
         }
 
     def _stack(self, command: str) -> None:
@@ -188,7 +172,7 @@ class Cluster:
         """The stack's handle on a replica (tools/stack/processes.py): its pid file, its process group."""
         service, _index = self.service_of(name)
         run, module = self.home / "run", SERVICES[service][0]
-        return processes().ServiceProcess(
+        return stack_tool("processes").ServiceProcess(
             name=name, pidfile=run / f"{name}.pid", logfile=self.logs / f"{name}.log", module=module
         )
 
@@ -209,7 +193,7 @@ class Cluster:
         pgid = os.getpgid(pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        while processes().group_members(pgid):
+        while stack_tool("processes").group_members(pgid):
             time.sleep(0.05)
 
     def log_size(self, name: str) -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from stack import DEFAULT_KAFKA, STACK, Kafka
+from kafka_broker import Kafka, bootstrap_servers
+from layout import STACK
 
 TOOLS = {  # script name (as in Kafka's bin/) -> main class
     "kafka-topics": "org.apache.kafka.tools.TopicCommand",
@@ -35,17 +36,14 @@ TOOLS = {  # script name (as in Kafka's bin/) -> main class
 NO_BOOTSTRAP = {"kafka-dump-log"}  # reads segment files, talks to no broker
 
 
-def bootstrap() -> str:
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
-
-
 def command(tool: str, args: list[str]) -> list[str]:
     """The java command line of `tool args`, with the stack's broker unless args name one."""
     name = tool.removesuffix(".sh")
     if name not in TOOLS:
         raise SystemExit(f"unknown tool {tool!r}; one of: {', '.join(sorted(TOOLS))}")
     if name not in NO_BOOTSTRAP and not any(a.startswith("--bootstrap-") for a in args):
-        args = ["--bootstrap-server", bootstrap(), *args]  # first: some tools take subcommands after it
+        # first: some tools take subcommands after it
+        args = ["--bootstrap-server", bootstrap_servers(), *args]
     kafka = Kafka()
     kafka.heap = "256m"
     argv = kafka.java(TOOLS[name], *args)

@@ -4,23 +4,22 @@ whole process group at a time.
 
 Why: a pid file that holds a launcher makes the stack believe a service is down as soon as the launcher
 dies, although the service still serves (and `make up` would start a second one). Stdlib only, like
-stack.py, which imports it.
+every module of tools/stack.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from layout import REPO
+from shell import uv
 
 
 def start_time(pid: int) -> str | None:
@@ -57,8 +56,7 @@ def python() -> list[str]:
     venv = REPO / ".venv" / "bin" / "python"
     if venv.exists():
         return [str(venv)]
-    found = shutil.which("uv")  # no venv yet: fall back to the launcher (adoption below still finds it)
-    return [*([found] if found else [sys.executable, "-m", "uv"]), "run", "--no-sync", "python"]
+    return [*uv(), "run", "--no-sync", "python"]  # no venv yet: the launcher (adoption below finds it)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """How many processes of a service the local stack runs, and where: replica i of a service listens on
 the service's port + 100 x i (replica 0 on the port itself, so everything that reaches "the" service,
-such as the gateway reaching progress, reaches replica 0). Stdlib only, like stack.py.
+such as the gateway reaching progress, reaches replica 0). Stdlib only, like every module of tools/stack.
 
     SHOWS_INGEST_REPLICAS=2 CATALOG_INGEST_REPLICAS=2 PROGRESS_REPLICAS=1 make up
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from processes import ServiceProcess
 
 PORT_STEP = 100
-# Stack variables (read by stack.py, not by the services): only these services scale locally.
+# Stack variables (read by the stack, not by the services): only these services scale locally.
 COUNT_ENV = {
     "progress": "PROGRESS_REPLICAS",
     "shows-ingest": "SHOWS_INGEST_REPLICAS",

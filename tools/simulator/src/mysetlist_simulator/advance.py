@@ -6,7 +6,10 @@ cumulative (10 + 20 days = 30 days) and deterministic; `{"reset": true}` restore
 generated. Per artist, on a schedule scaled by its profile (prolific every period, mid every 2nd, sparse
 every 3rd): a new future event, an upcoming event cancelled (every other one delisted altogether), one
 postponed or moved to another venue, a new release (album, deluxe copy with the same ISRCs, single) and
-an old single or EP taken down in the market. The truth follows.
+an old single or EP taken down in the market. The truth follows (truth.py, as at generation).
+
+One module (about 300 lines): the schedule, the changes and the endpoint read best together, since the
+order of a day's random draws across them is what keeps days cumulative.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import words
-from .catalog import Album, Artist, Catalog, Event, Recording, ReleaseGroup, Track, _preference
+from .catalog import Catalog
 from .core import Sim, json_response
+from .model import Album, Artist, Event, Recording, Track
+from .truth import preference, recordings, studio_versions
 
 STATE = "advance"  # key in Sim.caches
 SCALE = {"prolific": 1, "mid": 2, "sparse": 3}
@@ -68,19 +73,11 @@ def advance(sim: Sim, days: int) -> Timeline:
         timeline.days += 1
         for artist in sim.catalog.artists:
             Day(sim.catalog, timeline, artist).apply()
-    _reindex(sim.catalog)
+    for artist in sim.catalog.artists:
+        artist.events.sort(key=lambda e: (e.sort_key, e.id))
+    sim.catalog.index_events()
     sim.caches.pop("ticketmaster", None)  # rendered events and attractions' upcoming counts changed
     return timeline
-
-
-def _reindex(catalog: Catalog) -> None:
-    for artist in catalog.artists:
-        artist.events.sort(key=lambda e: (e.sort_key, e.id))
-    catalog.events_sorted = sorted(catalog.events.values(), key=lambda e: (e.sort_key, e.id))
-    catalog.events_by_attraction = {a.attraction.id: a.events for a in catalog.artists}
-    for event in catalog.events_sorted:
-        for support in event.attractions[1:]:
-            catalog.events_by_attraction.setdefault(support.id, []).append(event)
 
 
 class Day:
@@ -118,14 +115,16 @@ class Day:
             self.recompute_truth()
 
     # --- Ticketmaster -------------------------------------------------------------------------
-    def upcoming(self) -> list[Event]:
-        """Dated, on sale, at least a day ahead (a change never races the importer's notion of now)."""
+    def upcoming(self) -> Event | None:
+        """One event dated, on sale and at least a day ahead (a change never races the importer's notion
+        of now), or None when there is none."""
         soon = (self.now + timedelta(days=1)).timestamp()
-        return [
+        choices = [
             e
             for e in self.artist.events
             if e.utc is not None and e.sort_key > soon and e.status == "onsale" and e.venue is not None
         ]
+        return self.rng.choice(choices) if choices else None
 
     def _place(self, event: Event, day: date, at: time) -> None:
         local = datetime.combine(day, at)
@@ -151,10 +150,9 @@ class Day:
         self.count("events_added")
 
     def cancel(self) -> None:
-        choices = self.upcoming()
-        if not choices:
+        event = self.upcoming()
+        if event is None:
             return
-        event = self.rng.choice(choices)
         if self.day // (CANCEL[0] * self.scale) % 2:  # Ticketmaster delists some cancelled events
             self.artist.events.remove(event)
             del self.catalog.events[event.id]
@@ -164,10 +162,9 @@ class Day:
             self.count("events_cancelled")
 
     def postpone_or_move(self) -> None:
-        choices = self.upcoming()
-        if not choices:
+        event = self.upcoming()
+        if event is None:
             return
-        event = self.rng.choice(choices)
         assert event.local_date is not None and event.local_time is not None
         at = time.fromisoformat(event.local_time)
         if self.day // (POSTPONE_OR_MOVE[0] * self.scale) % 2:
@@ -238,27 +235,22 @@ class Day:
         elif kind == "single":
             song = self._new_song(taken)
             album = self._album(song.recording.title, "single", "single", [song])
-            album.release_group = self._group(album.name, "Single")
+            album.release_group = self.catalog.release_group(
+                self.artist, album.name, "Single", [], self.now.date().isoformat()
+            )
         else:
             tracks = [self._new_song(taken) for _ in range(rng.randint(8, 12))]
             title = words.fill(rng, rng.choice(words.ALBUM_TEMPLATES))
             album = self._album(title, "studio", "album", tracks)
-            album.release_group = self._group(title, "Album")
+            album.release_group = self.catalog.release_group(
+                self.artist, title, "Album", [], self.now.date().isoformat()
+            )
         if album.release_group is not None:
             album.release_group.release_ids.append(self.catalog.ids.mbid())
         self.catalog.register(album)
         self.artist.albums.append(album)
         self.timeline.new_albums.add(album.id)
         self.count(f"released_{kind}")
-
-    def _group(self, title: str, primary: str) -> ReleaseGroup:
-        mbid = self.artist.attraction.mbid or ""
-        rg = ReleaseGroup(
-            self.catalog.ids.mbid(), title, primary, [], self.now.date().isoformat(), self.artist.name, mbid
-        )
-        self.artist.release_groups.append(rg)
-        self.catalog.release_groups_by_mbid.setdefault(mbid, []).append(rg)
-        return rg
 
     def take_down(self) -> None:
         """An old single or EP leaves the market: no longer listed (with its market copies)."""
@@ -280,17 +272,9 @@ class Day:
     def recompute_truth(self) -> None:
         """The truth from the listing, as Discography.finish builds it; popularity keeps agreeing with the
         Development-mode order (new versions slot in below the versions preferred to them)."""
-        me = self.me
-        versions: dict[int, list[Track]] = {}
-        for album in self.artist.albums:
-            if album.kind in ("compilation", "appears_on") or album.live:
-                continue
-            for t in album.tracks:
-                if t.recording.kind != "live" and t.recording.owner is me and me in t.artists:
-                    versions.setdefault(id(t.recording), []).append(t)
-        groups = []
-        for tracks in versions.values():
-            tracks.sort(key=_preference)
+        groups = studio_versions(self.me, self.artist.albums)
+        for tracks in groups:
+            tracks.sort(key=preference)
             previous: int | None = None
             for t in tracks:
                 if t.popularity == 0:  # new: below the one before it, or fresh for a new recording
@@ -298,14 +282,12 @@ class Day:
                 elif previous is not None and t.popularity >= previous:
                     t.popularity = previous - 1
                 previous = t.popularity
-            groups.append(tracks)
-        groups.sort(key=lambda ts: _preference(ts[0])[1:])
         for album in self.artist.albums:
             if album.id in self.timeline.new_albums and album.id not in self.catalog.copies:
                 for t in album.tracks:
                     t.popularity = t.popularity or self.rng.randint(1, 35)
                 self.catalog.market_copies(album)
-        self.artist.truth_recordings = [[t.id for t in ts] for ts in groups]
+        self.artist.truth_recordings = recordings(groups)
 
 
 async def advance_endpoint(request: Request) -> Response:

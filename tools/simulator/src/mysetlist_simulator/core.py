@@ -23,6 +23,18 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
+def int_param(request: Request, name: str) -> tuple[str | None, int | None]:
+    """A query parameter as sent and as a whole number: (None, None) when it is absent, (raw, None) when
+    it is not a whole number. Each API answers a bad one in its own words."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None, None
+    try:
+        return raw, int(raw)
+    except ValueError:
+        return raw, None
+
+
 class Stats:
     def __init__(self) -> None:
         self.reset()

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .catalog import ReleaseGroup
 from .core import ADMIT, Sim, Verdict, json_response, upstream_route
 from .limits import clock, per_second
+from .model import ReleaseGroup
 from .words import normalise
 
 RATE_TEXT = (

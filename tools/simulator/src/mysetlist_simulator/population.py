@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import words
-from .catalog import B62, GENRES, PROFILES, Artist, Attraction, Catalog, Discography, Ids
+from .catalog import B62, GENRES, Catalog, Ids
+from .discography import Discography
+from .model import PROFILES, Artist, Attraction
 
 PROFILE_SHARES = (("sparse", 0.80), ("mid", 0.17), ("prolific", 0.03))
 SUPPORT_ACTS = 3  # each member has its own: shared ones would change their truth as members appear
@@ -130,11 +132,11 @@ class Population:
         attraction = Attraction(me.tm_id, me.name, me.spotify_id, me.mbid, rng.choice(GENRES))
         for a in (attraction, *support):
             shard.attractions[a.id] = a
-        spotify = shard._spotify_artist(rng, me.name, me.spotify_id) if me.spotify_id else None
+        spotify = shard.make_spotify_artist(rng, me.name, me.spotify_id) if me.spotify_id else None
         artist = Artist(me.profile, attraction, spotify)
         spec = PROFILES[me.profile]
         if me.has_events:
-            shard._events(rng, artist, spec)
+            shard.make_events(rng, artist, spec)
         if spotify is not None:
             Discography(shard, rng, artist, spec).build()
         self._merge(shard, artist)
