@@ -8,7 +8,9 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.ledger import MemoryLedger
+from mysetlist_common.upstream.budget.policy import Policy
 from mysetlist_common.upstream.http import (
     Backoff,
     UpstreamClient,

@@ -9,7 +9,9 @@ import pytest
 
 from mysetlist_common.settings import Settings
 from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
-from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.ledger import MemoryLedger
+from mysetlist_common.upstream.budget.policy import Policy
 from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
     TicketmasterClient,

@@ -27,7 +27,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from mysetlist_common.metrics import UPSTREAM_PARKED, UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
-from mysetlist_common.upstream.budget import BudgetUnavailable, KeyBudget, KeyBusy, Policy, key_budget
+from mysetlist_common.upstream.budget.key_budget import BudgetUnavailable, KeyBudget, KeyBusy
+from mysetlist_common.upstream.budget.policy import Policy
+from mysetlist_common.upstream.budget.registry import key_budget
 from mysetlist_common.upstream.calls import CallContext, Parked, WaitingFor, current_call
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import KeyBudget, paced_policy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.policy import paced_policy
 from mysetlist_common.upstream.http import UpstreamClient, UpstreamError
 
 UPSTREAM = "musicbrainz"

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import KeyBudget, Policy, window_policy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.policy import Policy, window_policy
 from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict
 from mysetlist_common.upstream.spotify_models import (
     Malformed,

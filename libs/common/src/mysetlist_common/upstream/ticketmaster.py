@@ -24,7 +24,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from mysetlist_common.settings import Settings, get_settings
-from mysetlist_common.upstream.budget import KeyBudget, Policy, paced_policy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.policy import Policy, paced_policy
 from mysetlist_common.upstream.http import (
     CallStats,
     UpstreamClient,
