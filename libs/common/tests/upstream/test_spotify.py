@@ -17,7 +17,7 @@ from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.ledger import MemoryLedger
 from mysetlist_common.upstream.budget.policy import window_policy
-from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
+from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.spotify import (
     BatchUnavailable,
     ProcessState,

@@ -12,7 +12,7 @@ from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.ledger import MemoryLedger
 from mysetlist_common.upstream.budget.policy import Policy
-from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
+from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
     TicketmasterClient,
     Window,

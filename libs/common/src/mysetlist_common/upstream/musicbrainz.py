@@ -15,7 +15,8 @@ import httpx
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.policy import paced_policy
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError
+from mysetlist_common.upstream.http.client import UpstreamClient
+from mysetlist_common.upstream.http.errors import UpstreamError
 
 UPSTREAM = "musicbrainz"
 PAGE_SIZE = 100

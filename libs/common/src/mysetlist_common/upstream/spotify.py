@@ -21,7 +21,9 @@ import httpx
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.policy import Policy, window_policy
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict
+from mysetlist_common.upstream.http.classify import Verdict
+from mysetlist_common.upstream.http.client import UpstreamClient
+from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.spotify_models import (
     Malformed,
     Page,

@@ -26,13 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from mysetlist_common.settings import Settings, get_settings
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.policy import Policy, paced_policy
-from mysetlist_common.upstream.http import (
-    CallStats,
-    UpstreamClient,
-    UpstreamError,
-    Verdict,
-    retry_after_seconds,
-)
+from mysetlist_common.upstream.http.classify import Verdict, retry_after_seconds
+from mysetlist_common.upstream.http.client import CallStats, UpstreamClient
+from mysetlist_common.upstream.http.errors import UpstreamError
 
 UPSTREAM = "ticketmaster"
 DEEP_PAGING_LIMIT = 1000  # only items with size * page < 1000 are reachable

@@ -1,0 +1,7 @@
+"""The HTTP layer every upstream client shares, as small strategy objects on httpx.AsyncClient.
+
+- `client.UpstreamClient`: one GET of JSON, paced by the key's shared budget (`upstream.budget`),
+  classified, retried, capped in how long it waits (or parking the phase), and journaled.
+- `classify`: a response's `Verdict` (done, retry after a while or at a moment, or fail).
+- `errors`: what a call raises, in messages that hold no secret.
+"""
