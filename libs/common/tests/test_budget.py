@@ -24,8 +24,8 @@ from mysetlist_common.upstream.budget.policy import Policy, key_hash, paced_poli
 from mysetlist_common.upstream.budget.postgres import PgLedger
 from mysetlist_common.upstream.budget.registry import use_ledger
 from mysetlist_common.upstream.calls import CallContext, Parked, calling
-from mysetlist_common.upstream.spotify import ProcessState, SpotifyClient
-from mysetlist_common.upstream.spotify import budget_policy as spotify_policy
+from mysetlist_common.upstream.spotify.client import ProcessState, SpotifyClient
+from mysetlist_common.upstream.spotify.client import budget_policy as spotify_policy
 
 pytestmark = pytest.mark.real
 
@@ -68,7 +68,7 @@ WORKER = """
 import asyncio, os, sys
 import httpx
 from mysetlist_common.settings import get_settings
-from mysetlist_common.upstream.ticketmaster import TicketmasterClient
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 
 async def main() -> None:
     async with httpx.AsyncClient() as http:

@@ -13,16 +13,9 @@ from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.ledger import MemoryLedger
 from mysetlist_common.upstream.budget.policy import Policy
 from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
-from mysetlist_common.upstream.ticketmaster import (
-    TicketmasterClient,
-    Window,
-    best_image,
-    classify_ticketmaster,
-    continuation,
-    parse_event,
-    parse_events_page,
-    tm_datetime,
-)
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient, classify_ticketmaster
+from mysetlist_common.upstream.ticketmaster.models import best_image, parse_event, parse_events_page
+from mysetlist_common.upstream.ticketmaster.windows import Window, continuation, tm_datetime
 
 FIXTURES = shared_dir() / "fixtures" / "upstream" / "ticketmaster"
 needs_recordings = pytest.mark.skipif(

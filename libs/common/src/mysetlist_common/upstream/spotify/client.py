@@ -1,7 +1,6 @@
 """Spotify Web API client for both app modes, on the shared HTTP layer.
 
-- The client-credentials token is cached per process until shortly before expiry (an `httpx.Auth`, so a
-  401 on an expired token refreshes once and repeats the request).
+- The client-credentials token comes from `auth` (cached per process).
 - The app mode (Development or Extended) is learnt from the answers (400 on a limit above 10, 403/404
   on a batch endpoint) and remembered for the process; `settings.spotify_mode` forces it.
 - Audio features are asked for only until the first 403, then never again in this process.
@@ -10,9 +9,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,7 +21,8 @@ from mysetlist_common.upstream.budget.policy import Policy, window_policy
 from mysetlist_common.upstream.http.classify import Verdict
 from mysetlist_common.upstream.http.client import UpstreamClient
 from mysetlist_common.upstream.http.errors import UpstreamError
-from mysetlist_common.upstream.spotify_models import (
+from mysetlist_common.upstream.spotify.auth import UPSTREAM, SpotifyAuth
+from mysetlist_common.upstream.spotify.models import (
     Malformed,
     Page,
     SpotifyAlbum,
@@ -43,26 +41,11 @@ from mysetlist_common.upstream.spotify_models import (
 
 T = TypeVar("T")
 
-__all__ = [
-    "ALBUMS_PER_CALL",
-    "TRACKS_PER_CALL",
-    "BatchUnavailable",
-    "Malformed",
-    "SpotifyAlbum",
-    "SpotifyArtist",
-    "SpotifyClient",
-    "SpotifyMode",
-    "SpotifyParseError",
-    "SpotifyTrack",
-]
-
-UPSTREAM = "spotify"
 ALBUMS_PER_CALL = 20
 TRACKS_PER_CALL = 50
 FEATURES_PER_CALL = 100
 EMBEDDED_TRACKS = 50
 PAGE_LIMIT = {SpotifyMode.EXTENDED: 50, SpotifyMode.DEVELOPMENT: 10}
-TOKEN_MARGIN_S = 60.0
 PAGES_AHEAD = 8
 
 
@@ -106,76 +89,11 @@ class ProcessState:
 PROCESS = ProcessState()
 
 
-# ---------------------------------------------------------------------------------------------- token
-
-
-class _Token:
-    def __init__(self) -> None:
-        self.value: str | None = None
-        self.expires_at = 0.0
-        self.lock = asyncio.Lock()
-
-
-_TOKENS: dict[tuple[str, str], _Token] = {}
-
-
-class SpotifyAuth(httpx.Auth):
-    """Bearer token from the client-credentials flow, cached per process and client id."""
-
-    def __init__(self, http: httpx.AsyncClient, accounts_url: str, client_id: str, secret: str) -> None:
-        self._http = http
-        self._url = accounts_url.rstrip("/") + "/token"
-        self._basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        self._token = _TOKENS.setdefault((self._url, client_id), _Token())
-
-    async def _bearer(self, stale: str | None = None) -> str:
-        async with self._token.lock:
-            token = self._token
-            if token.value is None or token.value == stale or time.monotonic() >= token.expires_at:
-                response = await self._http.post(
-                    self._url,
-                    data={"grant_type": "client_credentials"},
-                    headers={"Authorization": f"Basic {self._basic}"},
-                )
-                if response.status_code != 200:
-                    raise UpstreamError(
-                        f"spotify: token request rejected with {response.status_code}",
-                        upstream=UPSTREAM,
-                        status=response.status_code,
-                        retryable=response.status_code >= 500 or response.status_code == 429,
-                    )
-                try:
-                    body = response.json()
-                    token.value = str(body["access_token"])
-                    ttl = float(body.get("expires_in") or 3600)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                    raise UpstreamError(
-                        "spotify: the token answer holds no access token", upstream=UPSTREAM, retryable=True
-                    ) from exc
-                token.expires_at = time.monotonic() + max(ttl - TOKEN_MARGIN_S, ttl / 2)
-            assert token.value is not None
-            return token.value
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        raise RuntimeError("SpotifyAuth needs an httpx.AsyncClient")
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        bearer = await self._bearer()
-        request.headers["Authorization"] = f"Bearer {bearer}"
-        response = yield request
-        if response.status_code == 401:  # expired or revoked early: one fresh token, one more try
-            request.headers["Authorization"] = f"Bearer {await self._bearer(stale=bearer)}"
-            yield request
-
-
 def classify_spotify(response: httpx.Response) -> Verdict | None:
     """A 429 that is a quota, not a burst, is not worth retrying within an import."""
     if response.status_code == 429 and b"QUOTA_EXCEEDED" in response.content[:2000]:
         return Verdict.fail("Spotify quota exceeded (QUOTA_EXCEEDED): retry the import later")
     return None
-
-
-# --------------------------------------------------------------------------------------------- client
 
 
 def budget_policy(settings: Settings) -> Policy:
