@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -51,6 +52,10 @@ Sleep = Callable[[float], Any]
 
 # The longest a 429 may pause a shared key: a daily quota resets within a day; a later reset is a bad header.
 MAX_KEY_PAUSE_S = 24 * 3600.0
+
+# Set (inside a task of its own) to an event that is set once the task's request is on its way: a listing
+# that fails waits for the pages already sent, so their answers reach the journal (`paging.paginate`).
+REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("mysetlist_request_sent", default=None)
 
 
 def journal_of_current_call() -> dict[str, Any]:
@@ -283,6 +288,8 @@ class UpstreamClient:
             if context is not None:
                 context.requests += 1
         self.stats.requests += 1
+        if (sent := REQUEST_SENT.get()) is not None:
+            sent.set()
         try:
             response = await self.http.get(
                 url,

@@ -1,17 +1,17 @@
 """Ticketmaster Discovery v2: the error classifier, the key's budget, and the client.
 
-Reaching every event of an attraction: only items with `size * page < 1000` can be paged to. Once the
-first page tells the total, the other reachable pages are fetched concurrently (the rate budget paces
-them). When the total is beyond that reach, the rest is another date window (`windows`); events seen in
-two windows are merged by id.
+Reaching every event of an attraction: only items with `size * page < 1000` can be paged to
+(`PageNumberPaginator`: once the first page tells the total, the other reachable pages are asked for at
+once, the rate budget pacing them). When the total is beyond that reach, the rest is another date window
+(`windows`); events seen in two windows are merged by id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,9 +23,10 @@ from mysetlist_common.upstream.budget.policy import Policy, paced_policy
 from mysetlist_common.upstream.http.classify import Verdict, retry_after_seconds
 from mysetlist_common.upstream.http.client import CallStats, UpstreamClient
 from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.http.paginators import PageNumberPaginator, PageRequest
+from mysetlist_common.upstream.http.paging import paginate
 from mysetlist_common.upstream.ticketmaster.models import (
     Attraction,
-    EventsPage,
     parse_attraction,
     parse_attractions,
     parse_events_page,
@@ -36,6 +37,7 @@ UPSTREAM = "ticketmaster"
 DEEP_PAGING_LIMIT = 1000  # only items with size * page < 1000 are reachable
 
 PageCallback = Callable[[int, int | None, str], Awaitable[None]]
+Note = Callable[[list[dict[str, Any]], int | None, str], Awaitable[None]]
 
 
 def classify_ticketmaster(response: httpx.Response) -> Verdict | None:
@@ -137,17 +139,6 @@ class TicketmasterClient:
             {"keyword": keyword, "classificationName": "music", "size": str(size)},
         )
 
-    async def events_page(self, attraction_id: str, page: int, window: Window | None = None) -> EventsPage:
-        params = {
-            "attractionId": attraction_id,
-            "size": str(self.page_size),
-            "page": str(page),
-            "sort": "date,asc",
-            **(window.params() if window else {}),
-        }
-        what = f"events page {page + 1} of attraction {attraction_id}"
-        return await self.api.get_parsed("events.json", parse_events_page, what, params)
-
     async def all_events(
         self, attraction_id: str, on_page: PageCallback | None = None, since: datetime | None = None
     ) -> tuple[list[dict[str, Any]], int]:
@@ -156,17 +147,14 @@ class TicketmasterClient:
         merged: dict[str, dict[str, Any]] = {}
         unidentified: list[dict[str, Any]] = []
         unreachable = 0
-        seen = 0
 
         async def note(events: list[dict[str, Any]], total: int | None, label: str) -> None:
-            nonlocal seen
             for raw in events:
                 event_id = raw.get("id")
                 if isinstance(event_id, str) and event_id:
                     merged.setdefault(event_id, raw)
                 else:
                     unidentified.append(raw)  # kept so the caller counts it as malformed
-            seen += len(events)
             if on_page is not None:
                 await on_page(len(merged) + len(unidentified), total, label)
 
@@ -189,44 +177,40 @@ class TicketmasterClient:
         return self.page_size * math.ceil(DEEP_PAGING_LIMIT / self.page_size)
 
     async def _window(
-        self,
-        attraction_id: str,
-        window: Window,
-        note: Callable[[list[dict[str, Any]], int | None, str], Awaitable[None]],
-        grand_total: int | None,
+        self, attraction_id: str, window: Window, note: Note, grand_total: int | None
     ) -> tuple[list[dict[str, Any]], int]:
         """Fetch what paging reaches in one window; return those events and the window's total."""
         label = window.describe()
-        first = await self.events_page(attraction_id, 0, window)
-        self.sequential_rounds += 1
-        await note(first.events, grand_total or _total(first), f"{label}: page 1")
-        if first.page is None:
-            # no page info: follow the relative next links one after another
-            reached = list(first.events)
-            href = first.next_href
-            while href:
-                page = await self.api.get_parsed(
-                    href, parse_events_page, f"next events page of attraction {attraction_id}"
-                )
-                self.sequential_rounds += 1
-                reached += page.events
-                await note(page.events, grand_total, f"{label}: next page")
-                href = page.next_href if page.events else None
-            return reached, len(reached)
-        total = first.page.total_elements
-        # pages of the size the upstream really serves (it may cap the size we asked for)
-        size = first.page.size or self.page_size
-        pages = min(first.page.total_pages, math.ceil(min(total, self._reach) / size))
+        pages = PageNumberPaginator(self.page_size, max_items=self._reach)
+        request = PageRequest(
+            "events.json",
+            {
+                "attractionId": attraction_id,
+                "size": self.page_size,
+                "page": 0,
+                "sort": "date,asc",
+                **window.params(),
+            },
+        )
 
-        async def fetch(number: int) -> list[dict[str, Any]]:
-            page = await self.events_page(attraction_id, number, window)
-            await note(page.events, grand_total or total, f"{label}: page {number + 1} of {pages}")
-            return page.events
+        def what(asked: PageRequest) -> str:
+            number = pages.number(asked)
+            if number is None:
+                return f"next events page of attraction {attraction_id}"
+            return f"events page {number + 1} of attraction {attraction_id}"
 
-        rest = await asyncio.gather(*(fetch(n) for n in range(1, pages)))
-        self.sequential_rounds += 1 if pages > 1 else 0
-        return [*first.events, *(e for events in rest for e in events)], total
+        def where(asked: PageRequest) -> str:
+            number = pages.number(asked)
+            if number is None:
+                return f"{label}: next page"
+            return f"{label}: page 1" if number == 0 else f"{label}: page {number + 1} of {pages.pages}"
 
-
-def _total(page: EventsPage) -> int | None:
-    return page.page.total_elements if page.page else None
+        reached: list[dict[str, Any]] = []
+        rounds = 0
+        async with aclosing(paginate(self.api, request, pages, parse_events_page, what)) as listing:
+            async for page in listing:
+                self.sequential_rounds += page.round - rounds
+                rounds = page.round
+                reached += page.data.events
+                await note(page.data.events, grand_total or pages.total, where(page.request))
+        return reached, len(reached) if pages.total is None else pages.total

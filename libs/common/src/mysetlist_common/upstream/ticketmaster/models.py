@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from mysetlist_common.upstream.http.paginators import PageFacts
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
@@ -183,6 +185,18 @@ class EventsPage(_Model):
     events: list[dict[str, Any]]
     page: PageInfo | None
     next_href: str | None
+
+    def paging(self) -> PageFacts:
+        info = self.page
+        if info is None:  # no page info: only the link to the next page
+            return PageFacts(items=len(self.events), next=self.next_href)
+        return PageFacts(
+            items=len(self.events),
+            total=info.total_elements,
+            pages=info.total_pages,
+            size=info.size or None,
+            next=self.next_href,
+        )
 
 
 def parse_attraction(data: Any) -> Attraction:
