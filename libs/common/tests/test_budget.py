@@ -18,19 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mysetlist_common.db.session import make_engine
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import (
-    Booking,
-    KeyBudget,
-    KeyBusy,
-    PgLedger,
-    Policy,
-    key_hash,
-    paced_policy,
-    use_ledger,
-)
+from mysetlist_common.upstream.budget.key_budget import KeyBudget, KeyBusy
+from mysetlist_common.upstream.budget.ledger import Booking
+from mysetlist_common.upstream.budget.policy import Policy, key_hash, paced_policy
+from mysetlist_common.upstream.budget.postgres import PgLedger
+from mysetlist_common.upstream.budget.registry import use_ledger
 from mysetlist_common.upstream.calls import CallContext, Parked, calling
-from mysetlist_common.upstream.spotify import ProcessState, SpotifyClient
-from mysetlist_common.upstream.spotify import budget_policy as spotify_policy
+from mysetlist_common.upstream.spotify.client import ProcessState, SpotifyClient
+from mysetlist_common.upstream.spotify.client import budget_policy as spotify_policy
 
 pytestmark = pytest.mark.real
 
@@ -73,7 +68,7 @@ WORKER = """
 import asyncio, os, sys
 import httpx
 from mysetlist_common.settings import get_settings
-from mysetlist_common.upstream.ticketmaster import TicketmasterClient
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 
 async def main() -> None:
     async with httpx.AsyncClient() as http:

@@ -13,7 +13,7 @@ from mysetlist_catalog_ingest.catalog import (
     with_known_isrcs,
     with_malformed,
 )
-from mysetlist_common.upstream.spotify_models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify.models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 ARTIST = "artist1"
 

@@ -37,7 +37,7 @@ from mysetlist_common.testing import running_app
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 from mysetlist_common.truth import catalog_problems as check_against_truth
 from mysetlist_common.upstream.musicbrainz import forget_cached
-from mysetlist_common.upstream.spotify import PROCESS
+from mysetlist_common.upstream.spotify.client import PROCESS
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

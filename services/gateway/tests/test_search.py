@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import Artist
 from mysetlist_common.testing import lifespan_of
-from mysetlist_common.upstream.http import UpstreamError
-from mysetlist_common.upstream.ticketmaster import Attraction
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.ticketmaster.models import Attraction
 from mysetlist_gateway.search import SearchCache
 
 pytestmark = pytest.mark.real

@@ -21,7 +21,7 @@ from mysetlist_common.settings import get_settings
 from mysetlist_common.slugs import slugify
 from mysetlist_common.testing import lifespan_of
 from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
-from mysetlist_common.upstream.budget import forget_budgets
+from mysetlist_common.upstream.budget.registry import forget_budgets
 from mysetlist_simulator.testing import pick
 
 pytestmark = pytest.mark.real

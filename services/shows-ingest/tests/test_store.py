@@ -164,7 +164,7 @@ async def test_a_shared_show_is_removed_only_when_no_artist_lists_it(sessions) -
 
 
 async def test_identity_never_replaces_a_known_value_with_a_missing_one(sessions) -> None:
-    from mysetlist_common.upstream.ticketmaster import Attraction
+    from mysetlist_common.upstream.ticketmaster.models import Attraction
 
     artist_id = await _artist(sessions, "K8vIdentityKeep")
     full = Attraction.model_validate(

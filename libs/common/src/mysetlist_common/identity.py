@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_common.db.schema import Artist
 from mysetlist_common.slugs import assign_name_slug
-from mysetlist_common.upstream.ticketmaster import Attraction
+from mysetlist_common.upstream.ticketmaster.models import Attraction
 
 
 async def write_identity(session: AsyncSession, artist_id: UUID, attraction: Attraction) -> None:

@@ -38,7 +38,7 @@ from mysetlist_common.events import ImportRequestedEvent, Phase
 from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.calls import CallContext, Parked, as_waiting_for, calling
-from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.http.errors import UpstreamError
 
 log = logging.getLogger(__name__)
 

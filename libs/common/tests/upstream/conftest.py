@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mysetlist_common.upstream.budget import MemoryLedger, use_ledger
+from mysetlist_common.upstream.budget.ledger import MemoryLedger
+from mysetlist_common.upstream.budget.registry import use_ledger
 
 
 @pytest.fixture(autouse=True)

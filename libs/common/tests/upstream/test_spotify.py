@@ -14,15 +14,13 @@ import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, window_policy
-from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
-from mysetlist_common.upstream.spotify import (
-    BatchUnavailable,
-    ProcessState,
-    SpotifyClient,
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.ledger import MemoryLedger
+from mysetlist_common.upstream.budget.policy import window_policy
+from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
+from mysetlist_common.upstream.spotify.client import BatchUnavailable, ProcessState, SpotifyClient
+from mysetlist_common.upstream.spotify.models import (
     SpotifyMode,
-)
-from mysetlist_common.upstream.spotify_models import (
     parse_album,
     parse_album_with_tracks,
     parse_artist,

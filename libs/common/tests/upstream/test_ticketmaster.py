@@ -9,18 +9,13 @@ import pytest
 
 from mysetlist_common.settings import Settings
 from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
-from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
-from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
-from mysetlist_common.upstream.ticketmaster import (
-    TicketmasterClient,
-    Window,
-    best_image,
-    classify_ticketmaster,
-    continuation,
-    parse_event,
-    parse_events_page,
-    tm_datetime,
-)
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.ledger import MemoryLedger
+from mysetlist_common.upstream.budget.policy import Policy
+from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient, classify_ticketmaster
+from mysetlist_common.upstream.ticketmaster.models import best_image, parse_event, parse_events_page
+from mysetlist_common.upstream.ticketmaster.windows import Window, continuation, tm_datetime
 
 FIXTURES = shared_dir() / "fixtures" / "upstream" / "ticketmaster"
 needs_recordings = pytest.mark.skipif(

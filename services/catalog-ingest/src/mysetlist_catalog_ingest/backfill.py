@@ -19,9 +19,9 @@ from mysetlist_catalog_ingest.phase import Activity
 from mysetlist_catalog_ingest.store import fill_isrcs, songs_missing_isrc
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.calls import CallContext, Parked, calling
-from mysetlist_common.upstream.http import UpstreamError
-from mysetlist_common.upstream.spotify import SpotifyClient, SpotifyMode
-from mysetlist_common.upstream.spotify_models import SpotifyTrack
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.spotify.client import SpotifyClient
+from mysetlist_common.upstream.spotify.models import SpotifyMode, SpotifyTrack
 
 log = logging.getLogger(__name__)
 

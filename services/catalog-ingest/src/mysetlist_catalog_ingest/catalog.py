@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from mysetlist_common.classifier import Classification, classify
 from mysetlist_common.titles import dedupe_key_title, is_remaster, is_remix
-from mysetlist_common.upstream.spotify_models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify.models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 WANTED_GROUPS = ("album", "single")  # never compilation or appears_on
 DURATION_TOLERANCE_MS = 2000

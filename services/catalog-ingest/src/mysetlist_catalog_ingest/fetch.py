@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mysetlist_catalog_ingest.catalog import WANTED_GROUPS, Candidate, select_releases
-from mysetlist_common.upstream.spotify import (
+from mysetlist_common.upstream.spotify.client import (
     ALBUMS_PER_CALL,
     TRACKS_PER_CALL,
     BatchUnavailable,
     SpotifyClient,
 )
-from mysetlist_common.upstream.spotify_models import SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify.models import SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 Progress = Callable[[int, int], Awaitable[None]]
 

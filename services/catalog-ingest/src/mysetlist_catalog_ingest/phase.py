@@ -39,11 +39,11 @@ from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
 from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.calls import Parked, current_call
-from mysetlist_common.upstream.http import UpstreamError
+from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
-from mysetlist_common.upstream.spotify import SpotifyAlbum, SpotifyClient, SpotifyMode
-from mysetlist_common.upstream.spotify_models import Malformed, SpotifyTrack
-from mysetlist_common.upstream.ticketmaster import TicketmasterClient
+from mysetlist_common.upstream.spotify.client import SpotifyClient
+from mysetlist_common.upstream.spotify.models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 
 log = logging.getLogger(__name__)
 

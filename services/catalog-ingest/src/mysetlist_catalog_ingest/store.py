@@ -19,7 +19,7 @@ from mysetlist_catalog_ingest.catalog import CatalogPlan
 from mysetlist_common.db.schema import Artist, CatalogDecision, CatalogRelease, Song, TrackIsrc
 from mysetlist_common.db.upsert import unnest_upsert
 from mysetlist_common.titles import is_remix
-from mysetlist_common.upstream.spotify_models import SpotifyTrack
+from mysetlist_common.upstream.spotify.models import SpotifyTrack
 
 
 @dataclass(frozen=True)

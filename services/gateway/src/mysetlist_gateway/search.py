@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mysetlist_common.db.schema import Artist
 from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import get_settings
-from mysetlist_common.upstream.http import UpstreamError
-from mysetlist_common.upstream.ticketmaster import Attraction, TicketmasterClient
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
+from mysetlist_common.upstream.ticketmaster.models import Attraction
 from mysetlist_gateway.kickoff import get_sessions
 from mysetlist_gateway.read_api import ApiModel
 

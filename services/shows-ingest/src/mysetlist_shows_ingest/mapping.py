@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from mysetlist_common.upstream.ticketmaster import Event, Venue, best_image, parse_event
+from mysetlist_common.upstream.ticketmaster.models import Event, Venue, best_image, parse_event
 
 KNOWN_STATUSES = {"onsale", "offsale", "postponed", "rescheduled", "cancelled"}
 STATUS_ALIASES = {"canceled": "cancelled"}

@@ -12,8 +12,8 @@ from mysetlist_common.events import ImportRequestedEvent
 from mysetlist_common.identity import write_identity
 from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import get_settings
-from mysetlist_common.upstream.http import UpstreamError
-from mysetlist_common.upstream.ticketmaster import TicketmasterClient
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 from mysetlist_shows_ingest import store
 from mysetlist_shows_ingest.mapping import map_events
 

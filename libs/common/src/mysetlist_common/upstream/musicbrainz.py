@@ -7,14 +7,19 @@ result says what happened so the catalog decisions can say it too.
 from __future__ import annotations
 
 import time
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import KeyBudget, paced_policy
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.policy import paced_policy
+from mysetlist_common.upstream.http.client import UpstreamClient
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.http.paginators import OffsetPaginator, PageFacts, PageRequest
+from mysetlist_common.upstream.http.paging import paginate
 
 UPSTREAM = "musicbrainz"
 PAGE_SIZE = 100
@@ -38,6 +43,25 @@ def parse_live_titles(body: dict[str, Any]) -> tuple[list[str], int]:
         if "live" in secondary:
             titles.append(str(group["title"]))
     return titles, int(body.get("count") or 0)
+
+
+@dataclass(frozen=True)
+class LivePage:
+    """One page of the search: its live titles, how many groups it listed, and the total count."""
+
+    titles: list[str]
+    listed: int
+    count: int
+
+    def paging(self) -> PageFacts:
+        return PageFacts(items=self.listed, total=self.count)
+
+
+def parse_live_page(body: Any) -> LivePage:
+    body = body if isinstance(body, dict) else {}
+    titles, count = parse_live_titles(body)
+    groups = body.get("release-groups")
+    return LivePage(titles, len(groups) if isinstance(groups, list) else 0, count)
 
 
 # Complete answers per MBID, kept for `musicbrainz_cache_ttl_s`: at 1 request/s for the whole process,
@@ -81,22 +105,22 @@ class MusicBrainzClient:
 
     async def _fetch(self, mbid: str) -> LiveReleases:
         titles: list[str] = []
-        offset = 0
-        for _ in range(MAX_PAGES):
-            params = {
-                "query": f"arid:{mbid} AND secondarytype:live",
-                "fmt": "json",
-                "limit": PAGE_SIZE,
-                "offset": offset,
-            }
-            try:
-                body = await self.api.get_json("release-group", params)
-            except UpstreamError as exc:
-                why = f"status {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
-                return LiveReleases(tuple(titles), False, f"MusicBrainz unavailable ({why})")
-            found, count = parse_live_titles(body if isinstance(body, dict) else {})
-            titles.extend(found)
-            offset += PAGE_SIZE
-            if offset >= count or not body.get("release-groups"):
-                return LiveReleases(tuple(titles), True, f"MusicBrainz: {len(titles)} live release groups")
-        return LiveReleases(tuple(titles), False, f"MusicBrainz: first {len(titles)} live release groups")
+        request = PageRequest(
+            "release-group", {"query": f"arid:{mbid} AND secondarytype:live", "fmt": "json"}
+        )
+        # MusicBrainz's count is reliable: the listing ends there (or at an empty page), after MAX_PAGES
+        pages = OffsetPaginator(PAGE_SIZE, total_ends=True, max_pages=MAX_PAGES)
+        what = f"live release groups of {mbid}"
+        try:
+            # refetches=0: a malformed answer is not worth a second request for optional metadata
+            async with aclosing(
+                paginate(self.api, request, pages, parse_live_page, what, refetches=0)
+            ) as listing:
+                async for page in listing:
+                    titles.extend(page.data.titles)
+        except UpstreamError as exc:
+            why = f"status {exc.status}" if exc.status else str(exc).split(": ", 1)[-1]
+            return LiveReleases(tuple(titles), False, f"MusicBrainz unavailable ({why})")
+        if pages.has_next_page:
+            return LiveReleases(tuple(titles), False, f"MusicBrainz: first {len(titles)} live release groups")
+        return LiveReleases(tuple(titles), True, f"MusicBrainz: {len(titles)} live release groups")

@@ -1,7 +1,6 @@
 """Spotify Web API client for both app modes, on the shared HTTP layer.
 
-- The client-credentials token is cached per process until shortly before expiry (an `httpx.Auth`, so a
-  401 on an expired token refreshes once and repeats the request).
+- The client-credentials token comes from `auth` (cached per process).
 - The app mode (Development or Extended) is learnt from the answers (400 on a limit above 10, 403/404
   on a batch endpoint) and remembered for the process; `settings.spotify_mode` forces it.
 - Audio features are asked for only until the first 403, then never again in this process.
@@ -10,18 +9,23 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.upstream.budget import KeyBudget, Policy, window_policy
-from mysetlist_common.upstream.http import UpstreamClient, UpstreamError, Verdict
-from mysetlist_common.upstream.spotify_models import (
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
+from mysetlist_common.upstream.budget.policy import Policy, window_policy
+from mysetlist_common.upstream.http.classify import Verdict
+from mysetlist_common.upstream.http.client import UpstreamClient
+from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.http.paginators import OffsetPaginator, PageFacts, PageRequest
+from mysetlist_common.upstream.http.paging import paginate
+from mysetlist_common.upstream.spotify.auth import UPSTREAM, SpotifyAuth
+from mysetlist_common.upstream.spotify.models import (
     Malformed,
     Page,
     SpotifyAlbum,
@@ -40,34 +44,12 @@ from mysetlist_common.upstream.spotify_models import (
 
 T = TypeVar("T")
 
-__all__ = [
-    "ALBUMS_PER_CALL",
-    "TRACKS_PER_CALL",
-    "BatchUnavailable",
-    "Malformed",
-    "SpotifyAlbum",
-    "SpotifyArtist",
-    "SpotifyClient",
-    "SpotifyMode",
-    "SpotifyParseError",
-    "SpotifyTrack",
-]
-
-UPSTREAM = "spotify"
 ALBUMS_PER_CALL = 20
 TRACKS_PER_CALL = 50
 FEATURES_PER_CALL = 100
 EMBEDDED_TRACKS = 50
 PAGE_LIMIT = {SpotifyMode.EXTENDED: 50, SpotifyMode.DEVELOPMENT: 10}
-TOKEN_MARGIN_S = 60.0
 PAGES_AHEAD = 8
-
-
-def _pages_ahead(total: Any, offset: int, limit: int) -> int:
-    """How many pages from `offset` to ask for at once: what `total` promises, at least 1, at most 8."""
-    if not isinstance(total, int) or total <= offset:
-        return 1
-    return max(1, min(PAGES_AHEAD, -(-(total - offset) // limit)))
 
 
 class BatchUnavailable(Exception):
@@ -103,66 +85,39 @@ class ProcessState:
 PROCESS = ProcessState()
 
 
-# ---------------------------------------------------------------------------------------------- token
+class _ReleasePages(OffsetPaginator):
+    """An artist's releases at the app mode's page limit, up to PAGES_AHEAD pages at once.
+
+    The end is the first short or empty page, never `total` (Development mode inflates it); `total` only
+    says how many following pages to ask for at once. A 400 on a limit above Development's means a
+    Development app: learnt, and the page is asked for again at its limit.
+    """
+
+    def __init__(self, state: ProcessState) -> None:
+        super().__init__(PAGE_LIMIT[SpotifyMode.EXTENDED], ahead=PAGES_AHEAD)
+        self.state = state
+
+    def limit(self) -> int:
+        return PAGE_LIMIT[self.state.mode or SpotifyMode.EXTENDED]
+
+    def refused(self, request: PageRequest, error: UpstreamError) -> PageRequest | None:
+        if error.status == 400 and request.params["limit"] > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
+            self.state.mode = SpotifyMode.DEVELOPMENT  # "Invalid limit": a Development app
+            return request.with_params(limit=self.limit())
+        return None
+
+    def update_state(self, request: PageRequest, facts: PageFacts) -> None:
+        super().update_state(request, facts)
+        if request.params["limit"] > PAGE_LIMIT[SpotifyMode.DEVELOPMENT] and self.state.mode is None:
+            self.state.mode = SpotifyMode.EXTENDED
 
 
-class _Token:
-    def __init__(self) -> None:
-        self.value: str | None = None
-        self.expires_at = 0.0
-        self.lock = asyncio.Lock()
+def _releases_page(body: Any) -> Page:
+    return parse_page(_object(body), "releases page")
 
 
-_TOKENS: dict[tuple[str, str], _Token] = {}
-
-
-class SpotifyAuth(httpx.Auth):
-    """Bearer token from the client-credentials flow, cached per process and client id."""
-
-    def __init__(self, http: httpx.AsyncClient, accounts_url: str, client_id: str, secret: str) -> None:
-        self._http = http
-        self._url = accounts_url.rstrip("/") + "/token"
-        self._basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        self._token = _TOKENS.setdefault((self._url, client_id), _Token())
-
-    async def _bearer(self, stale: str | None = None) -> str:
-        async with self._token.lock:
-            token = self._token
-            if token.value is None or token.value == stale or time.monotonic() >= token.expires_at:
-                response = await self._http.post(
-                    self._url,
-                    data={"grant_type": "client_credentials"},
-                    headers={"Authorization": f"Basic {self._basic}"},
-                )
-                if response.status_code != 200:
-                    raise UpstreamError(
-                        f"spotify: token request rejected with {response.status_code}",
-                        upstream=UPSTREAM,
-                        status=response.status_code,
-                        retryable=response.status_code >= 500 or response.status_code == 429,
-                    )
-                try:
-                    body = response.json()
-                    token.value = str(body["access_token"])
-                    ttl = float(body.get("expires_in") or 3600)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                    raise UpstreamError(
-                        "spotify: the token answer holds no access token", upstream=UPSTREAM, retryable=True
-                    ) from exc
-                token.expires_at = time.monotonic() + max(ttl - TOKEN_MARGIN_S, ttl / 2)
-            assert token.value is not None
-            return token.value
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        raise RuntimeError("SpotifyAuth needs an httpx.AsyncClient")
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        bearer = await self._bearer()
-        request.headers["Authorization"] = f"Bearer {bearer}"
-        response = yield request
-        if response.status_code == 401:  # expired or revoked early: one fresh token, one more try
-            request.headers["Authorization"] = f"Bearer {await self._bearer(stale=bearer)}"
-            yield request
+def _tracks_page(body: Any) -> Page:
+    return parse_page(_object(body), "tracks page")
 
 
 def classify_spotify(response: httpx.Response) -> Verdict | None:
@@ -170,9 +125,6 @@ def classify_spotify(response: httpx.Response) -> Verdict | None:
     if response.status_code == 429 and b"QUOTA_EXCEEDED" in response.content[:2000]:
         return Verdict.fail("Spotify quota exceeded (QUOTA_EXCEEDED): retry the import later")
     return None
-
-
-# --------------------------------------------------------------------------------------------- client
 
 
 def budget_policy(settings: Settings) -> Policy:
@@ -265,57 +217,17 @@ class SpotifyClient:
         )
         return self._each(page.items, parse_artist, "artist")
 
-    async def _albums_page(self, artist_id: str, group: str, offset: int) -> tuple[Page, int, Any]:
-        """One page of an artist's releases at the mode's limit: the page, the limit used, `total`."""
-        while True:
-            limit = PAGE_LIMIT[self.state.mode or SpotifyMode.EXTENDED]
-            params = {"include_groups": group, "market": self.market, "limit": limit, "offset": offset}
-            try:
-                page, total = await self._get(
-                    f"artists/{artist_id}/albums",
-                    params,
-                    f"releases page of artist {artist_id}",
-                    lambda body: (parse_page(_object(body), "releases page"), body.get("total")),
-                )
-            except UpstreamError as exc:
-                if exc.status == 400 and limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
-                    self.state.mode = SpotifyMode.DEVELOPMENT  # "Invalid limit": a Development app
-                    continue
-                raise
-            if limit > PAGE_LIMIT[SpotifyMode.DEVELOPMENT]:
-                self._learn(SpotifyMode.EXTENDED)
-            return page, limit, total
-
     async def artist_albums(self, artist_id: str, group: str) -> AsyncIterator[list[SpotifyAlbum]]:
         """The artist's releases of one include_group, page by page (so callers can start on them).
 
-        The end is the first short or empty page, never `total` (Development mode inflates it). `total`
-        only says how many following pages to ask for at once (at most PAGES_AHEAD), which shortens the
-        chain of round trips; pages past the real end come back empty and are ignored.
+        Pages past the real end (asked for ahead on the word of `total`) are dropped unread.
         """
-        page, limit, total = await self._albums_page(artist_id, group, 0)
-        offset = 0
-        while True:
-            yield self._albums(page, group)
-            if len(page.items) < limit:
-                return
-            offset += limit
-            ahead = _pages_ahead(total, offset, limit)
-            tasks = [
-                asyncio.create_task(self._albums_page(artist_id, group, offset + i * limit))
-                for i in range(ahead)
-            ]
-            try:
-                for task in tasks[:-1]:
-                    page, limit, total = await task
-                    yield self._albums(page, group)
-                    if len(page.items) < limit:
-                        return
-                    offset += limit
-                page, limit, total = await tasks[-1]
-            finally:
-                for task in tasks:
-                    task.cancel()
+        request = PageRequest(f"artists/{artist_id}/albums", {"include_groups": group, "market": self.market})
+        what = f"releases page of artist {artist_id}"
+        pages = paginate(self.api, request, _ReleasePages(self.state), _releases_page, what)
+        async with aclosing(pages) as listing:
+            async for page in listing:
+                yield self._albums(page.data, group)
 
     def _albums(self, page: Page, group: str) -> list[SpotifyAlbum]:
         return self._each(page.items, lambda item: parse_album(item, group), "album")
@@ -356,17 +268,13 @@ class SpotifyClient:
     async def album_tracks(self, album_id: str, offset: int = 0) -> list[SpotifyTrack]:
         """Every track of an album from `offset` on (simplified: no ISRC, no popularity)."""
         tracks: list[SpotifyTrack] = []
-        while True:
-            page = await self._get(
-                f"albums/{album_id}/tracks",
-                {"market": self.market, "limit": EMBEDDED_TRACKS, "offset": offset},
-                f"tracks page of album {album_id}",
-                lambda body: parse_page(_object(body), "tracks page"),
-            )
-            tracks.extend(self.page_tracks(page.items, album_id))
-            if len(page.items) < EMBEDDED_TRACKS:
-                return tracks
-            offset += EMBEDDED_TRACKS
+        request = PageRequest(f"albums/{album_id}/tracks", {"market": self.market})
+        pages = OffsetPaginator(EMBEDDED_TRACKS, offset=offset)
+        what = f"tracks page of album {album_id}"
+        async with aclosing(paginate(self.api, request, pages, _tracks_page, what)) as listing:
+            async for page in listing:
+                tracks.extend(self.page_tracks(page.data.items, album_id))
+        return tracks
 
     async def track(self, track_id: str) -> SpotifyTrack | None:
         """A full track (ISRC, popularity); None when its answer cannot be parsed (recorded)."""

@@ -1,15 +1,18 @@
-"""The HTTP layer every upstream client shares, as small strategy objects on httpx.AsyncClient.
+"""The client every upstream shares: one GET of JSON, paced by the key's shared budget, classified,
+retried with exponential backoff and full jitter, and capped in how long it may wait.
 
-- The key's shared budget (`budget.KeyBudget`, one per API key for every process) gives each request its
-  slot; a 429 pauses the key for everyone and, for a learned rate, halves it. Inside a `CallContext`
-  a wait longer than the phase's allowance raises `Parked` instead; outside one, `WaitCapExceeded`.
-- A `Classifier` turns a response into a `Verdict`: done, retry after N seconds, wait until a moment,
-  or fail with a message. Upstream-specific classifiers run first and fall back to `classify_default`.
-- `UpstreamClient.get_json` applies both, retries with exponential backoff and full jitter, refuses to
-  wait beyond a cap (raising an error that says so), and counts requests and 429s per client instance
-  (one instance per import, so a phase can report its own figures) and in Prometheus per upstream.
-- `UpstreamClient.get_parsed` also parses: an answer of the wrong shape is asked for again, then raised as
-  a `MalformedAnswer` (an UpstreamError) that names what was malformed and why, in one line.
+- The key's budget gives each request its slot; a 429 pauses the key for everyone and, for a learned
+  rate, halves it. Inside a `CallContext` a wait longer than the phase's allowance raises `Parked`;
+  outside one, `WaitCapExceeded`.
+- Every answer goes into the phase's journal (`CallContext.journal`): a phase resumed after a park is
+  answered from it and asks only for what it did not have.
+- `get_parsed` also parses: an answer of the wrong shape is asked for again, then raised as a
+  `MalformedAnswer` that names what was malformed and why, in one line.
+- Requests and 429s are counted per client instance (one per import, so a phase reports its own figures)
+  and in Prometheus per upstream.
+
+The steps of one request (slot, send, classify, retry, journal) share the client's state, so they stay
+in one class, a little over 300 lines.
 """
 
 from __future__ import annotations
@@ -20,15 +23,26 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, TypeVar, cast
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
 from mysetlist_common.metrics import UPSTREAM_PARKED, UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
-from mysetlist_common.upstream.budget import BudgetUnavailable, KeyBudget, KeyBusy, Policy, key_budget
+from mysetlist_common.upstream.budget.key_budget import BudgetUnavailable, KeyBudget, KeyBusy
+from mysetlist_common.upstream.budget.policy import Policy
+from mysetlist_common.upstream.budget.registry import key_budget
 from mysetlist_common.upstream.calls import CallContext, Parked, WaitingFor, current_call
+from mysetlist_common.upstream.http.classify import Classifier, Verdict, classify_default
+from mysetlist_common.upstream.http.errors import (
+    MalformedAnswer,
+    UpstreamError,
+    WaitCapExceeded,
+    redact,
+    short_reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,137 +50,12 @@ Clock = Callable[[], float]
 T = TypeVar("T")
 Sleep = Callable[[float], Any]
 
-# Query parameters that carry secrets: never logged, never put into an error message.
-SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "client_secret", "access_token", "token"})
-
 # The longest a 429 may pause a shared key: a daily quota resets within a day; a later reset is a bad header.
 MAX_KEY_PAUSE_S = 24 * 3600.0
 
-
-def redact(url: str | httpx.URL) -> str:
-    """The URL with every secret query parameter value replaced, fit for logs and error messages."""
-    parts = urlsplit(str(url))
-    if not parts.query:
-        return str(url)
-    query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*,:/")))
-
-
-class UpstreamError(Exception):
-    """An upstream call that did not succeed; the message is meant for people and holds no secret."""
-
-    def __init__(self, message: str, *, upstream: str, status: int | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.upstream = upstream
-        self.status = status
-        self.retryable = retryable
-
-
-class WaitCapExceeded(UpstreamError):
-    """The upstream asked us to wait longer than we are allowed to."""
-
-    def __init__(self, message: str, *, upstream: str, status: int | None, wait_s: float):
-        super().__init__(message, upstream=upstream, status=status, retryable=True)
-        self.wait_s = wait_s
-
-
-class MalformedAnswer(UpstreamError):
-    """A well-formed JSON answer of the wrong shape (asked again first: a glitch may pass)."""
-
-
-def short_reason(exc: Exception, limit: int = 200) -> str:
-    """A parse failure in one line: pydantic's first complaint with where it was, else the message."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            first = errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
-            more = len(errors()) - 1
-            text = f"{where}: {first.get('msg', '')}" + (f" (and {more} more)" if more else "")
-        except (TypeError, IndexError, AttributeError):
-            text = str(exc)
-    else:
-        text = str(exc)
-    text = " ".join(text.split())
-    return text[:limit] + ("..." if len(text) > limit else "")
-
-
-# ------------------------------------------------------------------------------------ classification
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with one response or transport failure."""
-
-    action: Literal["done", "retry", "fail"]
-    # retry: wait this long (None = exponential backoff with jitter); rate_limited marks a 429
-    delay_s: float | None = None
-    # retry: wait until this wall-clock epoch second instead (a quota reset)
-    until_epoch_s: float | None = None
-    rate_limited: bool = False
-    message: str = ""
-
-    @classmethod
-    def done(cls) -> Verdict:
-        return cls("done")
-
-    @classmethod
-    def retry(
-        cls,
-        message: str,
-        *,
-        delay_s: float | None = None,
-        until_epoch_s: float | None = None,
-        rate_limited: bool = False,
-    ) -> Verdict:
-        return cls("retry", delay_s, until_epoch_s, rate_limited, message)
-
-    @classmethod
-    def fail(cls, message: str) -> Verdict:
-        return cls("fail", message=message)
-
-
-# A classifier returns None when it has no opinion; the next one (finally the default) decides.
-Classifier = Callable[[httpx.Response], Verdict | None]
-
-
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Retry-After as seconds (only the delta-seconds form is used by our upstreams)."""
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-def looks_like_html(response: httpx.Response) -> bool:
-    ctype = response.headers.get("content-type", "")
-    return "html" in ctype or response.content[:1] == b"<"
-
-
-def classify_default(response: httpx.Response) -> Verdict:
-    status = response.status_code
-    if status == 429:
-        return Verdict.retry(
-            "rate limited (429)", delay_s=retry_after_seconds(response) or 1.0, rate_limited=True
-        )
-    if status >= 500 or status in (408, 425):
-        return Verdict.retry(f"upstream error {status}", delay_s=retry_after_seconds(response))
-    if status >= 400:
-        return Verdict.fail(f"request rejected with {status}: {_short_body(response)}")
-    if looks_like_html(response):
-        return Verdict.retry(f"an HTML page instead of JSON (status {status})")
-    return Verdict.done()
-
-
-def _short_body(response: httpx.Response, limit: int = 300) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:limit] + ("..." if len(text) > limit else "")
-
-
-# ---------------------------------------------------------------------------------------- the client
+# Set (inside a task of its own) to an event that is set once the task's request is on its way: a listing
+# that fails waits for the pages already sent, so their answers reach the journal (`paging.paginate`).
+REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("mysetlist_request_sent", default=None)
 
 
 def journal_of_current_call() -> dict[str, Any]:
@@ -399,6 +288,8 @@ class UpstreamClient:
             if context is not None:
                 context.requests += 1
         self.stats.requests += 1
+        if (sent := REQUEST_SENT.get()) is not None:
+            sent.set()
         try:
             response = await self.http.get(
                 url,

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from mysetlist_common.upstream.http.paginators import PageFacts
+
 T = TypeVar("T")
 
 
@@ -52,6 +54,10 @@ class Page:
     items: list[Any]  # objects, unless the answer is broken (then the item's parse records it)
     next: str | None
     limit: int | None
+    total: int | None = None  # Development mode inflates it: never the end of a listing
+
+    def paging(self) -> PageFacts:
+        return PageFacts(items=len(self.items), total=self.total, next=self.next)
 
 
 def _req(obj: dict[str, Any], key: str, what: str) -> Any:
@@ -129,7 +135,13 @@ def parse_page(obj: dict[str, Any], what: str = "page") -> Page:
     if not isinstance(items, list):
         raise SpotifyParseError(f"{what} items is not a list")
     # Spotify sends null entries for unavailable items: skip them rather than fail.
-    return Page([i for i in items if i is not None], obj.get("next"), obj.get("limit"))
+    total = obj.get("total")
+    return Page(
+        [i for i in items if i is not None],
+        obj.get("next"),
+        obj.get("limit"),
+        total if isinstance(total, int) else None,
+    )
 
 
 def _str(obj: dict[str, Any], key: str, what: str) -> str:

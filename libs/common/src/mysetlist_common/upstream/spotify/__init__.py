@@ -1,0 +1,1 @@
+"""Spotify: the client (`client`), its token (`auth`) and its answers, typed (`models`)."""
