@@ -1,46 +1,23 @@
 """Admin: re-import an artist on purpose (a new command with a new import id, never an offset replay)."""
 
-import hmac
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist
 from mysetlist_common.events import ImportMode
 from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
-from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.settings import get_settings
 from mysetlist_gateway import resync
-from mysetlist_gateway.kickoff import ImportAccepted, get_relay, get_sessions, kickoff
+from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
+from mysetlist_gateway.imports import start_or_join
+from mysetlist_gateway.schemas.imports import ImportAccepted
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "missing or wrong admin token"},
-    503: {"model": ErrorBody, "description": "admin API disabled (no ADMIN_TOKEN), or PostgreSQL down"},
-}
-
-
-# documented as a security scheme; auto_error=False: a missing or malformed header is our 401, not 403
-bearer = HTTPBearer(auto_error=False, description="ADMIN_TOKEN")
-
-
-def require_admin(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    token = get_settings().admin_token.get_secret_value()
-    if not token:
-        raise HTTPException(503, "admin API disabled: set ADMIN_TOKEN")
-    given = credentials.credentials if credentials is not None else ""
-    # constant time, on bytes: compare_digest refuses non-ASCII str, and a header can hold anything
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(
-            401, "admin token required (Authorization: Bearer ...)", headers={"WWW-Authenticate": "Bearer"}
-        )
 
 
 @router.post(
@@ -49,17 +26,12 @@ def require_admin(
     response_model=ImportAccepted,
     response_model_by_alias=True,
     dependencies=[Depends(require_admin)],
-    responses={
-        401: {"model": ErrorBody, "description": "missing or wrong admin token"},
-        404: {"model": ErrorBody, "description": "unknown artist"},
-        503: {"model": ErrorBody, "description": "admin API disabled (no ADMIN_TOKEN), or PostgreSQL down"},
-        **BODY_ERRORS,
-    },
+    responses={**ADMIN_ERRORS, 404: {"model": ErrorBody, "description": "unknown artist"}, **BODY_ERRORS},
 )
 async def reimport(
     artist_id: UUID,
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-    relay: Annotated[OutboxRelay, Depends(get_relay)],
+    sessions: Sessions,
+    relay: Relay,
     reason: Literal["resync", "replay"] = "resync",
     mode: ImportMode = "incremental",
 ) -> ImportAccepted:
@@ -67,7 +39,7 @@ async def reimport(
         tm_id = await session.scalar(select(Artist.tm_attraction_id).where(Artist.id == artist_id))
     if tm_id is None:
         raise HTTPException(404, "unknown artist")
-    return await kickoff(sessions, relay, tm_id, reason, mode)
+    return await start_or_join(sessions, relay, tm_id, reason, mode)
 
 
 async def _plan(
@@ -85,7 +57,7 @@ OnlyArtist = Annotated[UUID | None, Query(description="only this artist (due or 
 
 @router.get("/resync/plan", dependencies=[Depends(require_admin)], responses=ADMIN_ERRORS)
 async def resync_plan(
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
+    sessions: Sessions,
     limit: Limit = None,
     artist: OnlyArtist = None,
     mode: ImportMode = "incremental",
@@ -96,8 +68,8 @@ async def resync_plan(
 
 @router.post("/resync", dependencies=[Depends(require_admin)], responses={**ADMIN_ERRORS, **BODY_ERRORS})
 async def resync_run(
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-    relay: Annotated[OutboxRelay, Depends(get_relay)],
+    sessions: Sessions,
+    relay: Relay,
     limit: Limit = None,
     artist: OnlyArtist = None,
     mode: ImportMode = "incremental",
@@ -106,7 +78,7 @@ async def resync_run(
     planned = await _plan(sessions, limit, artist, mode)
     started = []
     for item in planned.chosen:
-        accepted = await kickoff(sessions, relay, item.tm_attraction_id, "resync", item.mode)
+        accepted = await start_or_join(sessions, relay, item.tm_attraction_id, "resync", item.mode)
         started.append(
             {
                 "artistId": str(item.artist_id),

@@ -1,29 +1,19 @@
 """The read API: an artist (by id or by any slug it ever had), its shows and its songs.
 
-Caching: every answer carries an ETag derived from the columns that change whenever an import writes
-(artist.updated_at, shows_synced_at, catalog_synced_at, import_status.import_id/last_seq/updated_at), so
-an import that records progress or finishes changes the ETag by itself: nothing has to remember to
-invalidate anything. `Cache-Control: no-cache` makes clients revalidate each time; a matching
-If-None-Match is answered 304 after one small primary-key lookup, before the list query runs.
+Caching is `etags`' (an ETag per answer, 304 while it matches); paging is `paging`'s.
 
 Old slugs: `/api/artists/by-slug/{alias}` answers 308 to the current slug's URL, so bookmarks and the
 shell slug handed out at kickoff keep working and clients learn the canonical URL.
 """
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
-from sqlalchemy import Row, case, func, literal_column, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from pydantic import BaseModel
+from sqlalchemy import Row, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_common.db.schema import (
     Artist,
@@ -35,133 +25,34 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
-from mysetlist_common.http_api import BIGINT_MAX, ErrorBody
-from mysetlist_common.status import Stage
-from mysetlist_gateway.kickoff import get_sessions
+from mysetlist_gateway.deps import Sessions
+from mysetlist_gateway.etags import (
+    BY_ID_RESPONSES,
+    ETAG_HEADERS,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    not_modified_or_headers,
+    version_or_404,
+    version_query,
+)
+from mysetlist_gateway.paging import ArtistList
+from mysetlist_gateway.schemas.artists import (
+    ArtistCounts,
+    ArtistOut,
+    ImportSummary,
+    ShowOut,
+    ShowPage,
+    SongOut,
+    SongPage,
+    SongSort,
+    VenueOut,
+)
 
 router = APIRouter(tags=["artists"])
 
-CACHE_CONTROL = "public, no-cache"
-Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-
-
-class ImportSummary(ApiModel):
-    import_id: UUID
-    stage: Stage
-    progress: int
-    message: str
-    updated_at: datetime
-
-
-class ArtistCounts(ApiModel):
-    upcoming_shows: int
-    past_shows: int
-    songs: int
-
-
-class ArtistOut(ApiModel):
-    id: UUID
-    name: str
-    slug: str
-    tm_attraction_id: str
-    spotify_id: str | None
-    mbid: str | None
-    image_url: str | None
-    shows_synced_at: datetime | None
-    catalog_synced_at: datetime | None
-    counts: ArtistCounts
-    last_import: ImportSummary | None = Field(description="the latest import, null before the first")
-
-
-class VenueOut(ApiModel):
-    id: UUID
-    name: str
-    city: str | None
-    state_code: str | None
-    country_code: str | None
-    timezone: str | None
-    latitude: float | None
-    longitude: float | None
-
-
-class ShowOut(ApiModel):
-    id: UUID
-    tm_event_id: str
-    name: str
-    upcoming: bool = Field(description="on or after today (undated TBA shows count as upcoming)")
-    status: str = Field(description="onsale | offsale | cancelled | postponed | rescheduled")
-    starts_at: datetime | None
-    local_date: date | None
-    local_time: time | None
-    timezone: str | None
-    date_tba: bool
-    time_tba: bool
-    url: str | None
-    image_url: str | None
-    setlist_ready: bool
-    venue: VenueOut | None
-
-
-class SongOut(ApiModel):
-    id: UUID
-    spotify_id: str
-    isrc: str | None
-    name: str
-    album_name: str | None
-    album_type: str | None
-    release_date: str | None
-    duration_ms: int | None
-    popularity: int | None
-
-
-class Page(ApiModel):
-    total: int
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="offset of the next page, null on the last")
-
-
-PageT = TypeVar("PageT", bound=Page)
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class ShowPage(Page):
-    items: list[ShowOut]
-
-
-class SongPage(Page):
-    items: list[SongOut]
-
-
-class SongSort(StrEnum):
-    name = "name"
-    popularity = "popularity"
-    release_date = "release_date"
-
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "unknown artist"}}
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
-    304: {"description": "unchanged since the If-None-Match ETag"}
-}
-ETAG_HEADERS = {
-    "ETag": {"description": "version of this answer", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "always revalidate", "schema": {"type": "string"}},
-}
-BY_ID_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"headers": ETAG_HEADERS},
-    **NOT_MODIFIED,
-    **NOT_FOUND,
-}
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=BIGINT_MAX)]  # PostgreSQL's OFFSET is a bigint
 # what slugify() makes (lowercase ASCII words and hyphens); anything else is no artist's slug
 Slug = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[a-z0-9-]+$")]
-
-# ------------------------------------------------------------------------------------------ queries
 
 _UPCOMING = or_(Show.local_date.is_(None), Show.local_date >= func.current_date())
 _LIVE_SHOW = Show.removed_at.is_(None)
@@ -189,61 +80,11 @@ def _artist_query() -> Any:
     )
 
 
-def _version_query() -> Any:
-    """Only the columns the ETag is made of: a primary-key lookup, cheap enough for every request."""
-    return (
-        select(
-            Artist.id,
-            Artist.slug,
-            Artist.updated_at,
-            Artist.shows_synced_at,
-            Artist.catalog_synced_at,
-            ImportStatus.import_id,
-            ImportStatus.last_seq,
-            ImportStatus.updated_at.label("status_updated_at"),
-            func.current_date().label("today"),  # "upcoming" and "past" change at midnight
-        )
-        .select_from(Artist)
-        .outerjoin(ImportStatus, ImportStatus.artist_id == Artist.id)
-    )
-
-
-def make_etag(version: Row[Any], request: Request) -> str:
-    # the URL's path and query are part of it: page 2 and page 1 are different representations
-    raw = "|".join(str(v) for v in version) + "|" + request.url.path + "?" + request.url.query
-    return 'W/"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    weak = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == weak for tag in if_none_match.split(","))
-
-
-async def _version_or_404(session: AsyncSession, artist_id: UUID) -> Row[Any]:
-    version = (await session.execute(_version_query().where(Artist.id == artist_id))).first()
-    if version is None:
-        raise HTTPException(404, "unknown artist")
-    return version
-
-
-def _not_modified_or_headers(request: Request, response: Response, version: Row[Any]) -> Response | None:
-    etag = make_etag(version, request)
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    response.headers.update(headers)
-    return None
-
-
 async def _artist_answer(
     session: AsyncSession, request: Request, response: Response, version: Row[Any]
 ) -> ArtistOut | Response:
     """304 while the ETag matches, else the artist with its counts and latest import."""
-    if (early := _not_modified_or_headers(request, response, version)) is not None:
+    if (early := not_modified_or_headers(request, response, version)) is not None:
         return early
     return _artist_out((await session.execute(_artist_query().where(Artist.id == version.id))).one())
 
@@ -263,42 +104,6 @@ def _from(source: Any, model: type[ModelT], **computed: Any) -> ModelT:
     """`model` from the same-named attributes of a database row, plus the values it does not have."""
     names = model.model_fields.keys() - computed.keys()
     return model.model_validate({**{name: getattr(source, name) for name in names}, **computed})
-
-
-def _next_offset(total: int, limit: int, offset: int) -> int | None:
-    return offset + limit if offset + limit < total else None
-
-
-@dataclass
-class ArtistList:
-    """What each of an artist's paged lists takes (path, paging, the request for ETags) and how it answers."""
-
-    artist_id: UUID
-    request: Request
-    response: Response
-    sessions: Sessions
-    limit: Limit = 50
-    offset: Offset = 0
-
-    async def fetch(self, query: Any, page: type[PageT], item: Callable[[Any], Any]) -> PageT | Response:
-        """404 for an unknown artist, 304 while the ETag matches, else the query's rows (each carrying the
-        window total) as `page`."""
-        async with self.sessions() as session:
-            version = await _version_or_404(session, self.artist_id)
-            if (early := _not_modified_or_headers(self.request, self.response, version)) is not None:
-                return early
-            rows = (await session.execute(query)).all()
-            total = rows[0].total if rows else await _count(session, query)
-        return page(
-            items=[item(row) for row in rows],
-            total=total,
-            limit=self.limit,
-            offset=self.offset,
-            next_offset=_next_offset(total, self.limit, self.offset),
-        )
-
-
-# ------------------------------------------------------------------------------------------ routes
 
 
 @router.get(
@@ -321,7 +126,7 @@ async def artist_by_slug(slug: Slug, request: Request, response: Response, sessi
     by_alias = select(ArtistSlugAlias.artist_id).where(ArtistSlugAlias.slug == slug).scalar_subquery()
     async with sessions() as session:
         version = (
-            await session.execute(_version_query().where(Artist.id == func.coalesce(by_current, by_alias)))
+            await session.execute(version_query().where(Artist.id == func.coalesce(by_current, by_alias)))
         ).first()
         if version is None:
             raise HTTPException(404, "unknown artist")
@@ -341,7 +146,7 @@ async def artist_by_slug(slug: Slug, request: Request, response: Response, sessi
 )
 async def artist_by_id(artist_id: UUID, request: Request, response: Response, sessions: Sessions) -> Any:
     async with sessions() as session:
-        return await _artist_answer(session, request, response, await _version_or_404(session, artist_id))
+        return await _artist_answer(session, request, response, await version_or_404(session, artist_id))
 
 
 @router.get(
@@ -380,12 +185,6 @@ async def artist_shows(
 def _show_out(row: Any) -> ShowOut:
     show, venue, is_upcoming, _total = row
     return _from(show, ShowOut, upcoming=is_upcoming, venue=None if venue is None else _from(venue, VenueOut))
-
-
-async def _count(session: AsyncSession, query: Any) -> int:
-    """Total when the page is empty (offset past the end): the window count has no row to ride on."""
-    counted = query.limit(None).offset(None).order_by(None).with_only_columns(literal_column("1"))
-    return int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
 
 
 _SONG_SORT = {
