@@ -1,4 +1,4 @@
-"""One origin for the browser: /api/artists/{id}/stream and /status are relayed to the progress service.
+"""One origin for the browser: /api/artists/{id}/status and /stream are relayed to the progress service.
 
 The stream is passed through chunk by chunk as it arrives (no buffering), with Last-Event-ID forwarded
 so a reconnecting EventSource resumes exactly where it left off; when the client goes away the
