@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from mysetlist_common.settings import Settings
-from mysetlist_gateway.resync import Quota, plan
+from mysetlist_gateway.resync_planner import Quota, plan
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

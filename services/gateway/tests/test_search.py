@@ -14,7 +14,7 @@ from mysetlist_common.db.schema import Artist
 from mysetlist_common.testing import lifespan_of
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.models import Attraction
-from mysetlist_gateway.search import SearchCache
+from mysetlist_gateway.search_cache import SearchCache
 
 pytestmark = pytest.mark.real
 

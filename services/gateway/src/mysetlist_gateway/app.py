@@ -1,4 +1,8 @@
-"""The gateway: kickoff, read API, search, the web page."""
+"""The gateway: kickoff, read API, search, the progress relay, admin and the web page.
+
+Its parts: PostgreSQL sessions and the outbox relay (started with the app), the per-client limits, and
+the routers, one per resource (`routes/`), included in the order of the OpenAPI document.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,16 +15,20 @@ from mysetlist_common.kafka import make_broker
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.service import service_app
 from mysetlist_common.settings import get_settings
-from mysetlist_gateway import (
-    admin,
-    decisions_api,
-    kickoff,
-    ops_dlq,
-    ops_replay,
-    read_api,
-    search,
-    sse_proxy,
-    web,
+from mysetlist_gateway.routes import artists, decisions, imports, progress, search, web
+from mysetlist_gateway.routes.admin import dlq, reimport, replay, resync
+
+ROUTERS = (
+    imports.router,
+    reimport.router,
+    resync.router,
+    replay.router,
+    dlq.router,
+    search.router,
+    artists.router,
+    decisions.router,
+    progress.router,
+    web.router,
 )
 
 
@@ -44,13 +52,6 @@ def create_app() -> FastAPI:
     app = service_app("gateway", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
     app.state.kickoff_limit = RateLimit("kickoff", settings.kickoff_limit_per_client_per_min)
     app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
-    app.include_router(kickoff.router)
-    app.include_router(admin.router)
-    app.include_router(ops_replay.router)
-    app.include_router(ops_dlq.router)
-    app.include_router(search.router)
-    app.include_router(read_api.router)
-    app.include_router(decisions_api.router)
-    app.include_router(sse_proxy.router)
-    app.include_router(web.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -1,4 +1,4 @@
-"""One origin for the browser: /api/artists/{id}/stream and /status are relayed to the progress service.
+"""One origin for the browser: /api/artists/{id}/status and /stream are relayed to the progress service.
 
 The stream is passed through chunk by chunk as it arrives (no buffering), with Last-Event-ID forwarded
 so a reconnecting EventSource resumes exactly where it left off; when the client goes away the
@@ -14,10 +14,11 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from mysetlist_common.client_limits import HeldStream, StreamSlots, client_of
+from mysetlist_common.client_limits import HeldStream, client_of
 from mysetlist_common.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.status import ImportStatusDocument
+from mysetlist_gateway.deps import ProgressClient, Slots
 
 
 @asynccontextmanager
@@ -45,10 +46,6 @@ _DROP = {
 }  # fmt: skip
 
 
-def _client(request: Request) -> httpx.AsyncClient:
-    return request.app.state.progress_client
-
-
 def _passthrough_headers(response: httpx.Response) -> dict[str, str]:
     return {k: v for k, v in response.headers.items() if k.lower() not in _DROP}
 
@@ -62,9 +59,9 @@ def _passthrough_headers(response: httpx.Response) -> dict[str, str]:
         **ERRORS,
     },
 )
-async def status(artist_id: UUID, request: Request) -> Response:
+async def status(artist_id: UUID, client: ProgressClient) -> Response:
     try:
-        upstream = await _client(request).get(f"/api/artists/{artist_id}/status")
+        upstream = await client.get(f"/api/artists/{artist_id}/status")
     except httpx.TransportError:
         return JSONResponse({"detail": UNREACHABLE}, status_code=502)
     return Response(upstream.content, upstream.status_code, headers=_passthrough_headers(upstream))
@@ -86,13 +83,14 @@ async def status(artist_id: UUID, request: Request) -> Response:
 async def stream(
     artist_id: UUID,
     request: Request,
+    client: ProgressClient,
+    slots: Slots,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id_query: Annotated[int | None, Query(alias="lastEventId", ge=0, le=BIGINT_MAX)] = None,
 ) -> Response:
-    slots: StreamSlots = request.app.state.stream_slots
     free = slots.take(request)  # 429 past SSE_STREAMS_PER_CLIENT; freed when the relayed stream ends
     try:
-        return await _relay_stream(request, artist_id, last_event_id, last_event_id_query, free)
+        return await _relay_stream(request, client, artist_id, last_event_id, last_event_id_query, free)
     except BaseException:
         free()
         raise
@@ -100,6 +98,7 @@ async def stream(
 
 async def _relay_stream(
     request: Request,
+    client: httpx.AsyncClient,
     artist_id: UUID,
     last_event_id: str | None,
     last_event_id_query: int | None,
@@ -110,7 +109,6 @@ async def _relay_stream(
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     params = {"lastEventId": str(last_event_id_query)} if last_event_id_query is not None else {}
-    client = _client(request)
     upstream_request = client.build_request(
         "GET", f"/api/artists/{artist_id}/stream", headers=headers, params=params
     )

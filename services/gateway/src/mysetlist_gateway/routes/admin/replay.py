@@ -6,84 +6,18 @@ a replay of thousands queues behind users' imports instead of flooding the inges
 """
 
 import asyncio
-from datetime import datetime
-from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common import replay
 from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_common.outbox import OutboxRelay
-from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
-from mysetlist_gateway.kickoff import get_relay, get_sessions, kickoff
+from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
+from mysetlist_gateway.imports import start_or_join
+from mysetlist_gateway.schemas.replay import ReplayAnswer, ReplayItem, ReplayRequest
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-
-DEFAULT_RATE_PER_S = 5.0  # kickoffs per second: each one is a few rows; the phases then queue as jobs
-MAX_RATE_PER_S = 100.0
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-
-SELECTIONS = ("artist", "importId", "failedSince", "requestedBetween")
-
-
-class ReplayRequest(_Body):
-    """Exactly one selection: an artist, an import, the failed ones, or what the topic holds."""
-
-    # the schema says "exactly one" too, so that clients (and fuzzers) can know it
-    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": [name]} for name in SELECTIONS]})
-
-    # SkipJsonSchema[None]: absent means "not this selection"; an explicit null is not in the schema
-    artist: str | SkipJsonSchema[None] = Field(
-        None, description="artist id or Ticketmaster attraction id", max_length=64
-    )
-    import_id: UUID | SkipJsonSchema[None] = Field(None, alias="importId")
-    failed_since: datetime | SkipJsonSchema[None] = Field(
-        None, alias="failedSince", description="artists whose latest import failed since then"
-    )
-    requested_between: tuple[datetime, datetime] | SkipJsonSchema[None] = Field(
-        None, alias="requestedBetween", description="[start, end) of imports.requested (topic timestamps)"
-    )
-    dry_run: bool = Field(False, alias="dryRun", description="list what would be replayed, change nothing")
-    rate_per_s: float = Field(DEFAULT_RATE_PER_S, alias="ratePerSecond", gt=0, le=MAX_RATE_PER_S)
-
-    @field_validator("artist", "import_id", "failed_since", "requested_between", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:  # as the schema says: a selection not made is left out
-            raise ValueError("leave a selection out rather than null")
-        return value
-
-    @model_validator(mode="after")
-    def _one_selection(self) -> "ReplayRequest":
-        chosen = [self.artist, self.import_id, self.failed_since, self.requested_between]
-        if sum(c is not None for c in chosen) != 1:
-            raise ValueError("give exactly one of artist, importId, failedSince, requestedBetween")
-        return self
-
-
-class ReplayItem(_Body):
-    tm_attraction_id: str = Field(serialization_alias="tmAttractionId")
-    artist_id: UUID | None = Field(serialization_alias="artistId")
-    replay_of: UUID | None = Field(serialization_alias="replayOf", description="the import replayed")
-    outcome: Literal["started", "joined", "would start", "would join"]
-    import_id: UUID | None = Field(
-        serialization_alias="importId", description="the new import, or the running one joined"
-    )
-
-
-class ReplayAnswer(_Body):
-    dry_run: bool = Field(serialization_alias="dryRun")
-    started: int
-    joined: int
-    items: list[ReplayItem]
 
 
 async def _select(sessions: async_sessionmaker[AsyncSession], body: ReplayRequest) -> list[replay.Target]:
@@ -130,7 +64,7 @@ async def _replay(
     for target in targets:
         await asyncio.sleep(max(0.0, next_at - loop.time()))  # the bounded rate: a pace, not a burst
         next_at = max(next_at, loop.time()) + 1 / rate
-        accepted = await kickoff(sessions, relay, target.tm_attraction_id, "replay")
+        accepted = await start_or_join(sessions, relay, target.tm_attraction_id, "replay")
         items.append(
             ReplayItem(
                 tm_attraction_id=target.tm_attraction_id,
@@ -157,11 +91,7 @@ async def _replay(
         422: {"model": ErrorBody, "description": "not exactly one selection, or a bad time"},
     },
 )
-async def replay_imports(
-    body: ReplayRequest,
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-    relay: Annotated[OutboxRelay, Depends(get_relay)],
-) -> ReplayAnswer:
+async def replay_imports(body: ReplayRequest, sessions: Sessions, relay: Relay) -> ReplayAnswer:
     targets = await _select(sessions, body)
     if body.dry_run:
         return await _dry_run(sessions, targets)

@@ -7,51 +7,16 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from mysetlist_common import dlq
 from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
-from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
-from mysetlist_gateway.kickoff import get_relay, get_sessions
+from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
+from mysetlist_gateway.schemas.dlq import DeadLetterDetail, DeadLetterItem, DeadLetterList, Replayed
 
 router = APIRouter(prefix="/api/admin/dlq", tags=["admin"], dependencies=[Depends(require_admin)])
 UNKNOWN = "no such dead letter (name it topic:partition:offset of a .dlq topic)"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": UNKNOWN}}
-
-
-class DeadLetterItem(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    id: str = Field(description="topic:partition:offset")
-    topic: str
-    partition: int
-    offset: int
-    timestamp: datetime
-    origin: str = Field(description="the topic it came from, where a replay sends it")
-    key: str | None
-    error: str
-    type: str | None = None
-    version: int | None = None
-    event_id: str | None = Field(None, serialization_alias="eventId")
-    import_id: str | None = Field(None, serialization_alias="importId")
-    replayed_at: datetime | None = Field(None, serialization_alias="replayedAt")
-
-
-class DeadLetterDetail(DeadLetterItem):
-    headers: dict[str, str]
-    body: str = Field(description="the message as it was, decoded as UTF-8")
-
-
-class DeadLetterList(BaseModel):
-    total: int
-    items: list[DeadLetterItem]
-
-
-class Replayed(BaseModel):
-    id: str
-    sent_to: str = Field(serialization_alias="sentTo")
-    replayed_at: datetime = Field(serialization_alias="replayedAt")
 
 
 def _fields(letter: dlq.DeadLetter, replayed: dict[str, datetime]) -> dict[str, Any]:
@@ -82,7 +47,7 @@ async def _found(ref: str) -> dlq.DeadLetter:
 
 @router.get("", response_model=DeadLetterList, response_model_by_alias=True, responses=ADMIN_ERRORS)
 async def list_dead_letters(
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
+    sessions: Sessions,
     topic: Annotated[str | None, Query(description="one dead-letter topic; all by default")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeadLetterList:
@@ -100,9 +65,7 @@ async def list_dead_letters(
     response_model_by_alias=True,
     responses={**ADMIN_ERRORS, **NOT_FOUND},
 )
-async def show_dead_letter(
-    ref: str, sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
-) -> DeadLetterDetail:
+async def show_dead_letter(ref: str, sessions: Sessions) -> DeadLetterDetail:
     letter = await _found(ref)
     async with sessions() as session:
         replayed = await dlq.replayed_at(session, [letter])
@@ -121,13 +84,9 @@ async def show_dead_letter(
         409: {"model": ErrorBody, "description": "already sent back"},
     },
 )
-async def replay_dead_letter(
-    ref: str,
-    request: Request,
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-) -> Replayed:
+async def replay_dead_letter(ref: str, sessions: Sessions, relay: Relay) -> Replayed:
     letter = await _found(ref)
-    at = await dlq.send_back(sessions, get_relay(request).broker, letter)
+    at = await dlq.send_back(sessions, relay.broker, letter)
     if at is None:
         async with sessions() as session:
             before = (await dlq.replayed_at(session, [letter])).get(letter.ref)

@@ -1,23 +1,16 @@
 """GET /api/search?q=: artists from Ticketmaster's attraction search, with what we already imported.
 
-Free of side effects (it only reads), and cached briefly in-process: people type the same prefixes again
-and again, and Ticketmaster allows 5 requests/s per key. Identical searches in flight at the same time
-share one upstream call. Upstream failures answer 502 with a message that names the cause.
+Free of side effects (it only reads), and cached briefly in-process (`search_cache`). Upstream failures
+answer 502 with a message that names the cause.
 """
 
-import asyncio
-import math
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
-from pydantic import Field
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,46 +19,11 @@ from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
-from mysetlist_common.upstream.ticketmaster.models import Attraction
-from mysetlist_gateway.kickoff import get_sessions
-from mysetlist_gateway.read_api import ApiModel
+from mysetlist_gateway.deps import SearchResultsCache, SearchUpstream, Sessions
+from mysetlist_gateway.schemas.search import SearchHit, SearchResults
+from mysetlist_gateway.search_cache import SearchCache
 
-CACHE_MAX_ENTRIES = 1024
 MAX_QUERY = 100
-
-Search = Callable[[str, int], Awaitable[list[Attraction]]]
-Key = tuple[str, int]  # (casefolded query, limit)
-
-
-class SearchCache:
-    """A small TTL + LRU cache with single flight: an entry holds the search's task, so concurrent misses
-    of one key await one upstream call (and one caller going away does not cancel it for the others)."""
-
-    def __init__(self, ttl_s: float, max_entries: int = CACHE_MAX_ENTRIES) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        # key -> (expiry, task); a search in flight expires never, until it settles
-        self._entries: OrderedDict[Key, tuple[float, asyncio.Future[list[Attraction]]]] = OrderedDict()
-
-    async def get(self, key: Key, load: Callable[[], Awaitable[list[Attraction]]]) -> list[Attraction]:
-        expires, task = self._entries.get(key, (0.0, None))
-        if task is None or expires <= time.monotonic():
-            task = asyncio.ensure_future(load())
-            task.add_done_callback(partial(self._settled, key))
-            self._entries[key] = (math.inf, task)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-        return await asyncio.shield(task)
-
-    def _settled(self, key: Key, task: asyncio.Future[list[Attraction]]) -> None:
-        if self._entries.get(key, (0.0, None))[1] is not task:
-            return  # evicted while in flight
-        if task.cancelled() or task.exception() is not None:
-            # only successes are cached: an upstream hiccup must not stick for a minute
-            del self._entries[key]
-        else:
-            self._entries[key] = (time.monotonic() + self.ttl_s, task)
 
 
 @asynccontextmanager
@@ -85,29 +43,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["search"], lifespan=lifespan)
 
 
-class SearchHit(ApiModel):
-    tm_attraction_id: str
-    name: str
-    image_url: str | None
-    url: str | None
-    spotify_id: str | None
-    artist_id: UUID | None = Field(description="set when this artist was imported before")
-    slug: str | None = Field(description="its page slug, when imported before")
-
-
-class SearchResults(ApiModel):
-    query: str
-    items: list[SearchHit]
-
-
-def get_search(request: Request) -> Search:
-    return request.app.state.search
-
-
-def get_cache(request: Request) -> SearchCache:
-    return request.app.state.search_cache
-
-
 @router.get(
     "/api/search",
     response_model=SearchResults,
@@ -119,9 +54,9 @@ def get_cache(request: Request) -> SearchCache:
 )
 async def search(
     response: Response,
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-    upstream: Annotated[Search, Depends(get_search)],
-    cache: Annotated[SearchCache, Depends(get_cache)],
+    sessions: Sessions,
+    upstream: SearchUpstream,
+    cache: SearchResultsCache,
     q: Annotated[
         str,
         Query(

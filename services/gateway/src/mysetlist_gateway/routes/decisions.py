@@ -7,37 +7,32 @@ filter answers nothing until it does: no row is made up here). For a live verdic
 with the classifier rule ("live_qualifier: ..."); it is split into `rule` and `reason`. A duplicate names
 the kept version's track and release, found in the same artist's decisions.
 
-Caching and paging are the read API's: the ETag follows artist.catalog_synced_at, which every catalog
-write sets, and limit/offset have the same bounds.
+Caching and paging are the read API's (`etags`, `paging`): the ETag follows artist.catalog_synced_at,
+which every catalog write sets, and limit/offset have the same bounds.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import Field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from mysetlist_common.db.schema import CatalogDecision
 from mysetlist_common.http_api import NO_NUL
-from mysetlist_gateway.read_api import (
-    BY_ID_RESPONSES,
-    ApiModel,
-    Limit,
-    Offset,
-    Page,
-    Sessions,
-    _count,
-    _next_offset,
-    _not_modified_or_headers,
-    _version_or_404,
+from mysetlist_gateway.deps import Sessions
+from mysetlist_gateway.etags import BY_ID_RESPONSES, not_modified_or_headers, version_or_404
+from mysetlist_gateway.paging import Limit, Offset, count_rows, next_offset
+from mysetlist_gateway.schemas.decisions import (
+    OUTCOMES,
+    DecisionCounts,
+    DecisionOut,
+    DecisionPage,
+    KeptVersion,
+    Outcome,
 )
 
 router = APIRouter(tags=["artists"])
-
-Outcome = Literal["kept", "dropped", "pending"]
-OUTCOMES: tuple[Outcome, ...] = ("kept", "dropped", "pending")
 
 D = CatalogDecision
 _KEPT = aliased(CatalogDecision, name="kept_version")
@@ -48,36 +43,6 @@ _IS_LIVE_WITH_RULE = and_(D.decision == "live", _SEP > 0)
 rule_of = case((_IS_LIVE_WITH_RULE, func.substr(D.reason, 1, _SEP - 1)), else_=D.decision)
 reason_of = case((_IS_LIVE_WITH_RULE, func.substr(D.reason, _SEP + 2)), else_=D.reason)
 outcome_of = case((D.decision == "kept", "kept"), (D.decision == "pending", "pending"), else_="dropped")
-
-
-class KeptVersion(ApiModel):
-    spotify_track_id: str
-    track_name: str | None = Field(description="null when the kept track has no decision row any more")
-    release_name: str | None
-
-
-class DecisionOut(ApiModel):
-    spotify_track_id: str
-    track_name: str
-    release_id: str | None
-    release_name: str | None
-    outcome: Outcome = Field(description="kept: in the catalog; dropped: left out; pending: not final yet")
-    verdict: str = Field(description="kept | live | duplicate | not_credited | malformed")
-    rule: str = Field(
-        description="the classifier rule for a live track (live_qualifier, ...), else the verdict"
-    )
-    reason: str = Field(description="why, for people")
-    kept_version: KeptVersion | None = Field(description="for a duplicate, the version kept in the catalog")
-
-
-class DecisionCounts(ApiModel):
-    by_outcome: dict[str, int] = Field(description="every outcome (kept, dropped, pending), zeros included")
-    by_rule: dict[str, int] = Field(description="dropped and pending decisions per rule")
-
-
-class DecisionPage(Page):
-    items: list[DecisionOut]
-    counts: DecisionCounts = Field(description="all of the artist's decisions, whatever the filters")
 
 
 def _escape_like(text: str) -> str:
@@ -178,17 +143,17 @@ async def catalog_decisions(
         .group_by(outcome_of, rule_of)
     )
     async with sessions() as session:
-        version = await _version_or_404(session, artist_id)
-        if (early := _not_modified_or_headers(request, response, version)) is not None:
+        version = await version_or_404(session, artist_id)
+        if (early := not_modified_or_headers(request, response, version)) is not None:
             return early
         rows = (await session.execute(query)).all()
-        total = rows[0].total if rows else await _count(session, query)
+        total = rows[0].total if rows else await count_rows(session, query)
         counted = _counts((await session.execute(counts)).all())
     return DecisionPage(
         items=[_item(row) for row in rows],
         total=total,
         limit=limit,
         offset=offset,
-        next_offset=_next_offset(total, limit, offset),
+        next_offset=next_offset(total, limit, offset),
         counts=counted,
     )

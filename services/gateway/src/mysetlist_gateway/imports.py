@@ -1,62 +1,21 @@
-"""POST /api/artists/import: one statement records the artist shell, the import and its ImportRequested."""
+"""Start an artist's import, or join the one already running: the kickoff, one SQL statement.
+
+Every way an import begins goes through here: the fan's POST /api/artists/import, an admin's reimport,
+a resync and a replay. The statement records the artist shell, the import and its status row, and puts
+its ImportRequested in the outbox, which the relay publishes.
+"""
 
 import json
-import time
-from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.client_limits import RateLimit
 from mysetlist_common.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
-from mysetlist_common.http_api import BODY_ERRORS, RATE_LIMITED
-from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.outbox import OutboxRelay
 from mysetlist_common.status import pending_phases
 from mysetlist_common.topics import IMPORTS_REQUESTED, topic
-
-router = APIRouter(tags=["imports"])
-
-# Ticketmaster attraction ids are short alphanumeric tokens such as "K8vZ9175BhV".
-TM_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
-
-
-class ImportRequest(BaseModel):
-    # exactly what the schema says: no snake_case alias, no silently stripped whitespace
-    model_config = ConfigDict(populate_by_name=False)
-    tm_attraction_id: str = Field(
-        alias="tmAttractionId",
-        min_length=1,
-        max_length=64,
-        pattern=TM_ID_PATTERN,
-        description="Ticketmaster attraction id: 1-64 letters, digits, '-' or '_'",
-        examples=["K8vZ9171ob7"],
-    )
-
-
-class ImportAccepted(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    artist_id: UUID = Field(serialization_alias="artistId")
-    slug: str
-    import_id: UUID = Field(serialization_alias="importId")
-    created: bool = Field(description="false when an import of this artist was already running")
-
-
-def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessions
-
-
-def get_relay(request: Request) -> OutboxRelay:
-    return request.app.state.relay
-
-
-def kickoff_allowed(request: Request) -> None:
-    """429 once this client has used its kickoffs of the minute (KICKOFF_LIMIT_PER_CLIENT_PER_MIN)."""
-    limit: RateLimit = request.app.state.kickoff_limit
-    limit.check(request)
+from mysetlist_gateway.schemas.imports import ImportAccepted
 
 
 def shell_slug(tm_attraction_id: str) -> str:
@@ -102,24 +61,11 @@ LEFT JOIN new_run n ON true
 LEFT JOIN import_run r ON r.artist_id = a.id AND r.state = 'running'
 """
 )
-# OpenAPI links: what a client (and Schemathesis' stateful tests) can do next with the answer.
-_ARTIST_ID = {"artist_id": "$response.body#/artistId"}
-ARTIST_LINKS = {
-    name: {"operationId": operation_id, "parameters": _ARTIST_ID}
-    for name, operation_id in (
-        ("artist", "artist_by_id"),
-        ("shows", "artist_shows"),
-        ("songs", "artist_songs"),
-        ("decisions", "catalog_decisions"),
-        ("status", "import_status"),
-        ("reimport", "reimport"),
-    )
-}
 PENDING_PHASES = json.dumps(pending_phases())
 ATTEMPTS = 5
 
 
-async def kickoff(
+async def start_or_join(
     sessions: async_sessionmaker[AsyncSession],
     relay: OutboxRelay,
     tm_attraction_id: str,
@@ -154,27 +100,3 @@ async def kickoff(
     return ImportAccepted(
         artist_id=row.artist_id, slug=row.slug, import_id=row.import_id, created=row.created
     )
-
-
-@router.post(
-    "/api/artists/import",
-    response_model=ImportAccepted,
-    response_model_by_alias=True,
-    summary="Start importing an artist (or join the import already running)",
-    dependencies=[Depends(kickoff_allowed)],
-    responses={
-        200: {"links": ARTIST_LINKS},
-        **BODY_ERRORS,
-        **RATE_LIMITED,
-    },
-)
-async def start_import(
-    body: ImportRequest,
-    sessions: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)],
-    relay: Annotated[OutboxRelay, Depends(get_relay)],
-) -> ImportAccepted:
-    started = time.perf_counter()
-    try:
-        return await kickoff(sessions, relay, body.tm_attraction_id)
-    finally:
-        KICKOFF_LATENCY.observe(time.perf_counter() - started)

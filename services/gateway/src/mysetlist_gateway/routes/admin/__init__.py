@@ -1,0 +1,1 @@
+"""The admin API under /api/admin (ADMIN_TOKEN bearer auth): reimport, resync, replay, dead letters."""
