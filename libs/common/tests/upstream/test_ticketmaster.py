@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_common.upstream.budget import KeyBudget, MemoryLedger, Policy
 from mysetlist_common.upstream.http import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.ticketmaster import (
@@ -21,6 +20,7 @@ from mysetlist_common.upstream.ticketmaster import (
     parse_events_page,
     tm_datetime,
 )
+from mysetlist_devtools.testing import NO_SHARED_DIR, shared_dir
 
 FIXTURES = shared_dir() / "fixtures" / "upstream" / "ticketmaster"
 needs_recordings = pytest.mark.skipif(

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.events import ImportMode
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
-from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.messaging.events import ImportMode
+from mysetlist_common.messaging.outbox import OutboxRelay
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway import resync
 from mysetlist_gateway.kickoff import ImportAccepted, get_relay, get_sessions, kickoff
 

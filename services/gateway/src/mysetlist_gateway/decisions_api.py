@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from mysetlist_common.db.schema import CatalogDecision
-from mysetlist_common.http_api import NO_NUL
+from mysetlist_common.web.http_api import NO_NUL
 from mysetlist_gateway.read_api import (
     BY_ID_RESPONSES,
     ApiModel,

@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.client_limits import RateLimit
-from mysetlist_common.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
-from mysetlist_common.http_api import BODY_ERRORS, RATE_LIMITED
+from mysetlist_common.messaging.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
+from mysetlist_common.messaging.outbox import OutboxRelay
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, topic
 from mysetlist_common.metrics import KICKOFF_LATENCY
-from mysetlist_common.outbox import OutboxRelay
-from mysetlist_common.status import pending_phases
-from mysetlist_common.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.web.client_limits import RateLimit
+from mysetlist_common.web.http_api import BODY_ERRORS, RATE_LIMITED
+from mysetlist_common.web.status import pending_phases
 
 router = APIRouter(tags=["imports"])
 

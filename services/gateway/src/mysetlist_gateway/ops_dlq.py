@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common import dlq
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
+from mysetlist_common.messaging import dlq
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
 from mysetlist_gateway.kickoff import get_relay, get_sessions
 

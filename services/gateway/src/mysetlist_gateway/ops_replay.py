@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common import replay
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
-from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.messaging import replay
+from mysetlist_common.messaging.outbox import OutboxRelay
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway.admin import ADMIN_ERRORS, require_admin
 from mysetlist_gateway.kickoff import get_relay, get_sessions, kickoff
 

@@ -35,8 +35,8 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
-from mysetlist_common.http_api import BIGINT_MAX, ErrorBody
-from mysetlist_common.status import Stage
+from mysetlist_common.web.http_api import BIGINT_MAX, ErrorBody
+from mysetlist_common.web.status import Stage
 from mysetlist_gateway.kickoff import get_sessions
 
 router = APIRouter(tags=["artists"])

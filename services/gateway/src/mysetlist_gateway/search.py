@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http import UpstreamError
 from mysetlist_common.upstream.ticketmaster import Attraction, TicketmasterClient
+from mysetlist_common.web.http_api import ErrorBody
 from mysetlist_gateway.kickoff import get_sessions
 from mysetlist_gateway.read_api import ApiModel
 
