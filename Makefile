@@ -3,12 +3,13 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 STACK := python3 tools/stack/stack.py
 # What mypy checks: every package's source, the stack tooling, the shared fixtures and the benchmarks.
-TYPED := libs/common/src services/gateway/src services/progress/src services/shows-ingest/src \
-	services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack tools/chaos conftest.py bench
+TYPED := libs/common/src libs/devtools/src services/gateway/src services/progress/src \
+	services/shows-ingest/src services/catalog-ingest/src tools/simulator/src tools/cli/src tools/stack \
+	tools/chaos conftest.py bench
 
 DOCKER := bash tools/stack/docker/with-daemon.sh
-.PHONY: help install test lint ruff format-check mypy pytest up down status demo bench scale kafka resync \
-	images compose-test test-containers chaos
+.PHONY: help install test lint ruff format-check mypy lint-imports pytest up down status demo bench scale \
+	kafka resync images compose-test test-containers chaos
 
 help:
 	@echo "make demo    install what is missing, start the stack, import sample artists"
@@ -27,9 +28,9 @@ install:
 # -k: every check runs and reports even when an earlier one failed; the exit code still fails.
 test:
 	bash tools/stack/install.sh --browser --prometheus
-	$(MAKE) --no-print-directory -k ruff format-check mypy pytest
+	$(MAKE) --no-print-directory -k ruff format-check mypy lint-imports pytest
 
-lint: ruff format-check mypy
+lint: ruff format-check mypy lint-imports
 
 ruff:
 	$(UV) run --no-sync ruff check .
@@ -39,6 +40,11 @@ format-check:
 
 mypy:
 	$(UV) run --no-sync mypy $(TYPED)
+
+# The layering contracts of pyproject.toml ([tool.importlinter]): services never import each other,
+# shipped code never imports tools, dev tools or tests, and libs/common's layers only import downwards.
+lint-imports:
+	$(UV) run --no-sync lint-imports
 
 pytest:
 	$(UV) run --no-sync pytest --continue-on-collection-errors --durations=15 $(PYTEST_ARGS)

@@ -299,8 +299,8 @@ def database_url(_postgres_url: str, _template_database: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared folder beside the repository (recorded upstream responses, docs); SHARED_DIR overrides."""
-    from mysetlist_common.testing import NO_SHARED_DIR
-    from mysetlist_common.testing import shared_dir as configured_shared_dir
+    from mysetlist_devtools.testing import NO_SHARED_DIR
+    from mysetlist_devtools.testing import shared_dir as configured_shared_dir
 
     path = configured_shared_dir()
     if not path.is_dir():

@@ -202,7 +202,7 @@ async def check_exact(imports: list[Import], sim: Any, database_url: str) -> dic
     """Problems per completed import ([] = exact), through the shared comparison with the truth."""
     import asyncpg
 
-    from mysetlist_common.truth import problems, stored
+    from mysetlist_devtools.truth import problems, stored
 
     found: dict[str, list[str]] = {}
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))

@@ -53,8 +53,8 @@ async def kickoff_burst(client: Any, gateway: str) -> dict[str, Any]:
 async def sse_latencies(client: Any, gateway: str, progress: str, env: dict[str, str]) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
 
-    from mysetlist_common.events import Phase, PhaseProgress, PhaseProgressEvent
-    from mysetlist_common.sse import read_sse
+    from mysetlist_common.messaging.events import Phase, PhaseProgress, PhaseProgressEvent
+    from mysetlist_common.web.sse import read_sse
 
     accepted = (
         await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": "BenchSse1"})

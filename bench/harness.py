@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mysetlist_common.events import PhaseCompletedEvent
+    from mysetlist_common.messaging.events import PhaseCompletedEvent
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench-results"
@@ -206,7 +206,7 @@ class Imports:
         self, artist_id: uuid.UUID, phase: str, tm_attraction_id: str = "-", timeout_s: float = 180
     ) -> PhaseCompletedEvent:
         """One import of the artist; the phase's PhaseCompleted, or RuntimeError saying why it failed."""
-        from mysetlist_common.events import (
+        from mysetlist_common.messaging.events import (
             ImportRequested,
             ImportRequestedEvent,
             PhaseCompletedEvent,

@@ -64,7 +64,7 @@ def test_resume_through_the_gateway_gets_exactly_the_missed_events(
 def test_relayed_status_matches_the_documented_schema(
     live_stack: Any, sample_artists: list[dict[str, Any]]
 ) -> None:
-    from mysetlist_common.status import ImportStatusDocument
+    from mysetlist_common.web.status import ImportStatusDocument
 
     with httpx.Client(base_url=live_stack.gateway_url, timeout=30) as http:
         artist_id = start_import(http, sample_artists, "sparse")

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from mysetlist_common.truth import stored as stored_rows
+from mysetlist_devtools.truth import stored as stored_rows
 
 pytestmark = pytest.mark.real
 

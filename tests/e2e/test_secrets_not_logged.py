@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mysetlist_common.sse import parse_sse
+from mysetlist_common.web.sse import parse_sse
 
 pytestmark = [pytest.mark.real]
 

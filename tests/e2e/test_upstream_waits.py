@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from mysetlist_common.truth import problems, stored
+from mysetlist_devtools.truth import problems, stored
 
 pytestmark = pytest.mark.real
 

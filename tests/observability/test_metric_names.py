@@ -15,7 +15,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.utils import floatToGoString
 
 from mysetlist_common import metrics
-from mysetlist_common.events import ImportFinished, Phase
+from mysetlist_common.messaging.events import ImportFinished, Phase
 
 # Labels Prometheus attaches to every scraped series, whatever the service exposes.
 TARGET_LABELS = {"job", "instance", "namespace", "pod", "container"}

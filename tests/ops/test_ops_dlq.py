@@ -12,14 +12,14 @@ import pytest
 from pydantic import ConfigDict
 from sqlalchemy import text
 
-from mysetlist_common import ingest
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequested, ImportRequestedEvent, Phase
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.reporting import PhaseReporter, PhaseResult
-from mysetlist_common.testing import running_app
-from mysetlist_common.topic_reader import read_between
-from mysetlist_common.topics import IMPORTS_REQUESTED, dead_letter, topic
+from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent, Phase
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.messaging.topic_reader import read_between
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
+from mysetlist_common.phases import ingest
+from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.testing import running_app
-from mysetlist_common.topic_reader import read_between
-from mysetlist_common.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.messaging.events import ImportRequestedEvent
+from mysetlist_common.messaging.topic_reader import read_between
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, topic
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

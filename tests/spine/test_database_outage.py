@@ -13,7 +13,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from mysetlist_common.testing import free_port, running_app
+from mysetlist_devtools.testing import free_port, running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from mysetlist_common.db.schema import ProgressEventRow
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import Phase, PhaseProgress, PhaseProgressEvent
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.sse import read_sse
-from mysetlist_common.testing import running_app
-from mysetlist_common.topics import IMPORTS_PROGRESS, dead_letter, topic
+from mysetlist_common.messaging.events import Phase, PhaseProgress, PhaseProgressEvent
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, dead_letter, topic
+from mysetlist_common.web.sse import read_sse
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from mysetlist_common.db.schema import Outbox
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.testing import running_app
-from mysetlist_common.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, topic
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequestedEvent, Phase
-from mysetlist_common.ingest import register_phase_consumer
-from mysetlist_common.kafka import ensure_topics, make_broker
-from mysetlist_common.phase_jobs import PhaseRunner
-from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
-from mysetlist_common.sse import SseEvent, read_sse
-from mysetlist_common.testing import running_app
+from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
+from mysetlist_common.messaging.kafka import ensure_topics, make_broker
+from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.phases.phase_jobs import PhaseRunner
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.upstream.calls import Parked, current_call
+from mysetlist_common.web.sse import SseEvent, read_sse
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

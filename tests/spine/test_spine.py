@@ -8,12 +8,12 @@ from uuid import UUID
 import httpx
 import pytest
 
-from mysetlist_common.events import ImportRequestedEvent, Phase
-from mysetlist_common.ingest import register_phase_consumer
-from mysetlist_common.kafka import ensure_topics, make_broker
-from mysetlist_common.reporting import PhaseReporter, PhaseResult
-from mysetlist_common.sse import SseEvent, read_sse
-from mysetlist_common.testing import running_app
+from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
+from mysetlist_common.messaging.kafka import ensure_topics, make_broker
+from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_common.web.sse import SseEvent, read_sse
+from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 
@@ -37,7 +37,7 @@ class StandInPhases:
                 if step == 1:
                     await self.gate.wait()
             if phase is Phase.CATALOG and self.fail_catalog_with:
-                from mysetlist_common.reporting import PhaseError
+                from mysetlist_common.phases.reporting import PhaseError
 
                 raise PhaseError(self.fail_catalog_with)
             return PhaseResult(counts={"items": PHASE_STEPS})
@@ -336,8 +336,8 @@ async def test_a_malformed_import_request_is_dead_lettered_and_the_next_one_runs
 ) -> None:
     from aiokafka import AIOKafkaConsumer
 
+    from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
     from mysetlist_common.settings import get_settings
-    from mysetlist_common.topics import IMPORTS_REQUESTED, dead_letter, topic
 
     publisher = make_broker("test-poison-request")
     async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:

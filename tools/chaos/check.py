@@ -1,5 +1,5 @@
 """What a trial left behind: each import's end, each artist's rows against the simulator's truth
-(mysetlist_common.truth, the comparison the end-to-end tests and benchmarks use), and duplicate rows."""
+(mysetlist_devtools.truth, the comparison the end-to-end tests and benchmarks use), and duplicate rows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from mysetlist_common import truth
+from mysetlist_devtools import truth
 
 # Natural keys: a row twice under one of these is a duplicate (the schema has unique constraints on
 # them too; counting says so even if a migration ever dropped one).

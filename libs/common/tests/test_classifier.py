@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from mysetlist_common.classifier import Rule, classify
-from mysetlist_common.classifier_report import DEFAULT_CORPUS, evaluate, load_corpus
+from mysetlist_common.catalog_rules.classifier import Rule, classify
+from mysetlist_devtools.classifier_report import DEFAULT_CORPUS, evaluate, load_corpus
 
 CORPUS = load_corpus(DEFAULT_CORPUS)
 STUDIO_ROWS = [r for r in CORPUS if not r.live]

@@ -6,8 +6,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from mysetlist_common import asyncapi
-from mysetlist_common.events import (
+from mysetlist_common.messaging.events import (
     ImportFinished,
     ImportFinishedEvent,
     ImportRequested,
@@ -20,6 +19,7 @@ from mysetlist_common.events import (
     PhaseProgressEvent,
     progress_event_adapter,
 )
+from mysetlist_devtools import asyncapi
 
 
 def ids() -> dict:
@@ -85,6 +85,6 @@ def test_occurred_at_is_utc_now() -> None:
 
 def test_committed_asyncapi_document_is_current() -> None:
     assert asyncapi.DOCUMENT.read_text() == asyncapi.build(), (
-        "docs/asyncapi.yaml is stale: run `uv run python -m mysetlist_common.asyncapi`"
+        "docs/asyncapi.yaml is stale: run `uv run python -m mysetlist_devtools.asyncapi`"
     )
     assert "PhaseFailedEvent" in asyncapi.build() and "ImportRequestedEvent" in asyncapi.build()

@@ -1,7 +1,7 @@
 """The place names the classifier reads: regions and cities beyond the tz database, and no city named like
 an ordinary word."""
 
-from mysetlist_common.gazetteer import VENUE_WORDS, places
+from mysetlist_common.catalog_rules.gazetteer import VENUE_WORDS, places
 
 
 def test_states_countries_and_big_cities_are_places() -> None:

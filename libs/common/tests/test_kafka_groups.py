@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from mysetlist_common.kafka import consumer
+from mysetlist_common.messaging.kafka import consumer
 from mysetlist_common.settings import get_settings
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist, ArtistSlugAlias
 from mysetlist_common.db.session import make_engine
-from mysetlist_common.slugs import assign_name_slug, slugify
+from mysetlist_common.phases.slugs import assign_name_slug, slugify
 
 
 @pytest.mark.parametrize(

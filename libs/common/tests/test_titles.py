@@ -2,7 +2,7 @@
 
 import pytest
 
-from mysetlist_common.titles import (
+from mysetlist_common.catalog_rules.titles import (
     dedupe_key_title,
     is_edition_qualifier,
     is_remaster,

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from mysetlist_catalog_ingest.phase import MUSICBRAINZ_ATTEMPTS
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import (
+from mysetlist_common.messaging.events import (
     ImportRequested,
     ImportRequestedEvent,
     Phase,
@@ -31,13 +31,13 @@ from mysetlist_common.events import (
     PhaseWaitingEvent,
     progress_event_adapter,
 )
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
-from mysetlist_common.testing import running_app
-from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
-from mysetlist_common.truth import catalog_problems as check_against_truth
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.upstream.musicbrainz import forget_cached
 from mysetlist_common.upstream.spotify.client import PROCESS
+from mysetlist_devtools.testing import running_app
+from mysetlist_devtools.truth import catalog_problems as check_against_truth
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mysetlist_common.testing import lifespan_of
+from mysetlist_devtools.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 

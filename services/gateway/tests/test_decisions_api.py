@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import Artist, CatalogDecision
-from mysetlist_common.testing import lifespan_of
+from mysetlist_devtools.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from mysetlist_common.testing import lifespan_of
+from mysetlist_devtools.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 

@@ -20,7 +20,7 @@ from mysetlist_common.db.schema import (
     Song,
     Venue,
 )
-from mysetlist_common.testing import lifespan_of
+from mysetlist_devtools.testing import lifespan_of
 
 pytestmark = pytest.mark.real
 

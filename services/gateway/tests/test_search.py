@@ -11,9 +11,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.testing import lifespan_of
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.models import Attraction
+from mysetlist_devtools.testing import lifespan_of
 from mysetlist_gateway.search_cache import SearchCache
 
 pytestmark = pytest.mark.real
@@ -113,7 +113,7 @@ async def test_upstream_failure_is_502_naming_the_cause(
     stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mysetlist_common.settings import get_settings
-    from mysetlist_common.testing import free_port
+    from mysetlist_devtools.testing import free_port
     from mysetlist_gateway.app import create_app
 
     monkeypatch.setenv("TICKETMASTER_BASE_URL", f"http://127.0.0.1:{free_port()}/discovery/v2")

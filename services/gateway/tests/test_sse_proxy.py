@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from mysetlist_common.sse import read_sse
-from mysetlist_common.testing import running_app
+from mysetlist_common.web.sse import read_sse
+from mysetlist_devtools.testing import running_app
 
 pytestmark = pytest.mark.real
 
@@ -108,7 +108,7 @@ async def test_progress_down_is_a_clear_502(
     stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mysetlist_common.settings import get_settings
-    from mysetlist_common.testing import free_port
+    from mysetlist_devtools.testing import free_port
     from mysetlist_gateway.app import create_app
 
     monkeypatch.setenv("PROGRESS_BASE_URL", f"http://127.0.0.1:{free_port()}")  # nobody listens there

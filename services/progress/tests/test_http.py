@@ -9,7 +9,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from mysetlist_common.testing import running_app
+from mysetlist_devtools.testing import running_app
 
 pytestmark = pytest.mark.real
 

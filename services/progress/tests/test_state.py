@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from mysetlist_common.events import (
+from mysetlist_common.messaging.events import (
     Phase,
     PhaseCompleted,
     PhaseCompletedEvent,
@@ -13,7 +13,7 @@ from mysetlist_common.events import (
     PhaseStarted,
     PhaseStartedEvent,
 )
-from mysetlist_common.status import pending_phases
+from mysetlist_common.web.status import pending_phases
 from mysetlist_progress.state import (
     all_ended,
     apply_event,

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
+from mysetlist_devtools.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_shows_ingest.mapping import map_events, normalise_status
 
 FIXTURE = shared_dir() / "fixtures" / "upstream" / "ticketmaster" / "events_page_0.json"

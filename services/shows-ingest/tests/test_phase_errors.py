@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequested, ImportRequestedEvent
-from mysetlist_common.reporting import PhaseError, PhaseReporter
+from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter
 from mysetlist_shows_ingest.phase import ShowsPhase
 
 pytestmark = pytest.mark.real

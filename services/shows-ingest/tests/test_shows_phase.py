@@ -15,13 +15,18 @@ from aiokafka.errors import TopicAlreadyExistsError
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine, session_factory
-from mysetlist_common.events import ImportRequested, ImportRequestedEvent, Phase, progress_event_adapter
-from mysetlist_common.kafka import make_broker
+from mysetlist_common.messaging.events import (
+    ImportRequested,
+    ImportRequestedEvent,
+    Phase,
+    progress_event_adapter,
+)
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
+from mysetlist_common.phases.slugs import slugify
 from mysetlist_common.settings import get_settings
-from mysetlist_common.slugs import slugify
-from mysetlist_common.testing import lifespan_of
-from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, topic
 from mysetlist_common.upstream.budget.registry import forget_budgets
+from mysetlist_devtools.testing import lifespan_of
 from mysetlist_simulator.testing import pick
 
 pytestmark = pytest.mark.real

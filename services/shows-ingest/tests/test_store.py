@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.session import make_engine
-from mysetlist_common.identity import write_identity
-from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
+from mysetlist_common.phases.identity import write_identity
+from mysetlist_devtools.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_shows_ingest import store
 from mysetlist_shows_ingest.mapping import map_events
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mysetlist_cli.main import app
-from mysetlist_common.classifier_report import DEFAULT_CORPUS, load_corpus
+from mysetlist_devtools.classifier_report import DEFAULT_CORPUS, load_corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from mysetlist_cli import commands
 from mysetlist_cli.gateway import Gateway
 from mysetlist_cli.main import app
-from mysetlist_common.sse import parse_sse
-from mysetlist_common.testing import free_port
+from mysetlist_common.web.sse import parse_sse
+from mysetlist_devtools.testing import free_port
 
 ARTIST_ID = "7de567d6-11b8-4363-b840-78e05ac6ea2d"
 IMPORT_ID = "49f28636-a9af-4374-b755-077d6be566fb"

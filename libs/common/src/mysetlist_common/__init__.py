@@ -1,1 +1,1 @@
-"""Shared code of the MySetlist Import services: settings, events, schema, Kafka, upstream clients."""
+"""Upstream API clients, Kafka messaging, database, web plumbing and the phase runtime the services share."""

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # low-priority ISRC backfill after a Development-mode import (single-track calls per second; 0 = off)
     catalog_isrc_backfill_per_s: float = 2.0
 
-    # Phases run as durable jobs (mysetlist_common.phase_jobs), claimed by any replica.
+    # Phases run as durable jobs (mysetlist_common.phases.phase_jobs), claimed by any replica.
     phase_workers: int = Field(
         default=50, description="phases one ingest process runs at once (the upstream budgets pace them)"
     )

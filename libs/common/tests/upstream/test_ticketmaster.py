@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from mysetlist_common.settings import Settings
-from mysetlist_common.testing import NO_SHARED_DIR, shared_dir
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.ledger import MemoryLedger
 from mysetlist_common.upstream.budget.policy import Policy
@@ -16,6 +15,7 @@ from mysetlist_common.upstream.http.errors import MalformedAnswer, UpstreamError
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient, classify_ticketmaster
 from mysetlist_common.upstream.ticketmaster.models import best_image, parse_event, parse_events_page
 from mysetlist_common.upstream.ticketmaster.windows import Window, continuation, tm_datetime
+from mysetlist_devtools.testing import NO_SHARED_DIR, shared_dir
 
 FIXTURES = shared_dir() / "fixtures" / "upstream" / "ticketmaster"
 needs_recordings = pytest.mark.skipif(

@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from mysetlist_catalog_ingest.backfill import IsrcBackfill
 from mysetlist_catalog_ingest.phase import CatalogPhase
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import Phase
-from mysetlist_common.ingest import register_phase_consumer
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.service import service_app
+from mysetlist_common.messaging.events import Phase
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.phases.ingest import register_phase_consumer
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.service import service_app
 
 CONSUMER = "catalog-ingest"
 

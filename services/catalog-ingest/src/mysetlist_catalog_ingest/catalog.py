@@ -11,8 +11,8 @@ from enum import StrEnum
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from mysetlist_common.classifier import Classification, classify
-from mysetlist_common.titles import dedupe_key_title, is_remaster, is_remix
+from mysetlist_common.catalog_rules.classifier import Classification, classify
+from mysetlist_common.catalog_rules.titles import dedupe_key_title, is_remaster, is_remix
 from mysetlist_common.upstream.spotify.models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
 
 WANTED_GROUPS = ("album", "single")  # never compilation or appears_on

@@ -33,11 +33,11 @@ from mysetlist_catalog_ingest.store import (
     save_track_isrcs,
     set_spotify_id,
 )
-from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.identity import write_identity
-from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.catalog_rules.titles import normalize_title
+from mysetlist_common.messaging.events import ImportRequestedEvent
+from mysetlist_common.phases.identity import write_identity
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
-from mysetlist_common.titles import normalize_title
 from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient

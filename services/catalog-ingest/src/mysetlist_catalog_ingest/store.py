@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_catalog_ingest.catalog import CatalogPlan
+from mysetlist_common.catalog_rules.titles import is_remix
 from mysetlist_common.db.schema import Artist, CatalogDecision, CatalogRelease, Song, TrackIsrc
 from mysetlist_common.db.upsert import unnest_upsert
-from mysetlist_common.titles import is_remix
 from mysetlist_common.upstream.spotify.models import SpotifyTrack
 
 

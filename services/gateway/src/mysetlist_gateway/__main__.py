@@ -1,5 +1,5 @@
-from mysetlist_common.service import serve
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.service import serve
 from mysetlist_gateway.app import create_app
 
 settings = get_settings()

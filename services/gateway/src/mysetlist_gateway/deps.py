@@ -12,10 +12,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.client_limits import RateLimit, StreamSlots
-from mysetlist_common.http_api import ErrorBody
-from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.messaging.outbox import OutboxRelay
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.client_limits import RateLimit, StreamSlots
+from mysetlist_common.web.http_api import ErrorBody
 from mysetlist_gateway.search_cache import Search, SearchCache
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_common.db.schema import Artist, ImportStatus
-from mysetlist_common.http_api import ErrorBody
+from mysetlist_common.web.http_api import ErrorBody
 
 CACHE_CONTROL = "public, no-cache"
 

@@ -11,10 +11,10 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
-from mysetlist_common.outbox import OutboxRelay
-from mysetlist_common.status import pending_phases
-from mysetlist_common.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.messaging.events import ImportMode, ImportReason, ImportRequested, ImportRequestedEvent
+from mysetlist_common.messaging.outbox import OutboxRelay
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.web.status import pending_phases
 from mysetlist_gateway.schemas.imports import ImportAccepted
 
 

@@ -10,7 +10,7 @@ from fastapi import Query, Request, Response
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.http_api import BIGINT_MAX
+from mysetlist_common.web.http_api import BIGINT_MAX
 from mysetlist_gateway.deps import Sessions
 from mysetlist_gateway.etags import not_modified_or_headers, version_or_404
 from mysetlist_gateway.schemas.base import Page

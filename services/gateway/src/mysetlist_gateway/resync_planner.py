@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.events import ImportMode
+from mysetlist_common.messaging.events import ImportMode
 from mysetlist_common.settings import Settings
 
 DAY_S = 86400

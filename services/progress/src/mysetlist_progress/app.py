@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from mysetlist_common.client_limits import StreamSlots
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.outbox import OutboxRelay
-from mysetlist_common.service import service_app
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.messaging.outbox import OutboxRelay
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.client_limits import StreamSlots
+from mysetlist_common.web.service import service_app
 from mysetlist_progress import status, stream
 from mysetlist_progress.consumer import register_progress_consumer
 from mysetlist_progress.notifier import Notifier

@@ -4,10 +4,10 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import progress_event_adapter
-from mysetlist_common.kafka import consumer, dead_letter_message, redeliver_on_failure
-from mysetlist_common.outbox import OutboxRelay
-from mysetlist_common.topics import IMPORTS_PROGRESS
+from mysetlist_common.messaging.events import progress_event_adapter
+from mysetlist_common.messaging.kafka import consumer, dead_letter_message, redeliver_on_failure
+from mysetlist_common.messaging.outbox import OutboxRelay
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS
 from mysetlist_progress.recorder import CONSUMER, record
 
 

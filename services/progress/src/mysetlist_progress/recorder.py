@@ -9,11 +9,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_common.db.schema import ImportRun, ImportStatus, PhaseJob, ProgressEventRow, Show, ShowArtist
-from mysetlist_common.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
-from mysetlist_common.inbox import mark_processed
+from mysetlist_common.messaging.events import ImportFinished, ImportFinishedEvent, Phase, ProgressEvent
+from mysetlist_common.messaging.inbox import mark_processed
+from mysetlist_common.messaging.outbox import enqueue
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, topic
 from mysetlist_common.metrics import IMPORTS_FINISHED
-from mysetlist_common.outbox import enqueue
-from mysetlist_common.topics import IMPORTS_PROGRESS, topic
 from mysetlist_progress.state import (
     ENDED,
     Phases,

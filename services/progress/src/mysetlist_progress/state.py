@@ -3,7 +3,7 @@
 from datetime import UTC
 from typing import Any
 
-from mysetlist_common.events import (
+from mysetlist_common.messaging.events import (
     ALL_PHASES,
     PhaseCompletedEvent,
     PhaseFailedEvent,
@@ -13,7 +13,7 @@ from mysetlist_common.events import (
     PhaseWaitingEvent,
     ProgressEvent,
 )
-from mysetlist_common.status import pending_phases
+from mysetlist_common.web.status import pending_phases
 
 ENDED = ("completed", "failed")
 UPSTREAM_NAMES = {"spotify": "Spotify", "ticketmaster": "Ticketmaster", "musicbrainz": "MusicBrainz"}

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist, ImportStatus
-from mysetlist_common.http_api import ErrorBody
-from mysetlist_common.status import ImportStatusDocument as Status
-from mysetlist_common.status import PhaseStatus
+from mysetlist_common.web.http_api import ErrorBody
+from mysetlist_common.web.status import ImportStatusDocument as Status
+from mysetlist_common.web.status import PhaseStatus
 
 router = APIRouter(tags=["progress"])
 

@@ -18,11 +18,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.client_limits import HeldStream, StreamSlots
 from mysetlist_common.db.schema import ProgressEventRow
-from mysetlist_common.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
 from mysetlist_common.metrics import SSE_CLIENTS, SSE_DELIVERY_LATENCY
-from mysetlist_common.sse import format_sse
+from mysetlist_common.web.client_limits import HeldStream, StreamSlots
+from mysetlist_common.web.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
+from mysetlist_common.web.sse import format_sse
 from mysetlist_progress.notifier import Notifier
 from mysetlist_progress.status import Sessions, require_status
 

@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.messaging.outbox import OutboxRelay
 from mysetlist_progress.recorder import fail_stalled
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from mysetlist_common.events import Phase
-from mysetlist_common.ingest import register_phase_consumer
-from mysetlist_common.kafka import make_broker
-from mysetlist_common.service import service_app
+from mysetlist_common.messaging.events import Phase
+from mysetlist_common.messaging.kafka import make_broker
+from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.web.service import service_app
 from mysetlist_shows_ingest.phase import ShowsPhase
 
 CONSUMER = "shows-ingest"

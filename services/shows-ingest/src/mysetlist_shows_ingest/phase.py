@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import select
 
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.identity import write_identity
-from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.messaging.events import ImportRequestedEvent
+from mysetlist_common.phases.identity import write_identity
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mysetlist_common.classifier import classify
+from mysetlist_common.catalog_rules.classifier import classify
 
 
 class ClassifyRequest(BaseModel):

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from mysetlist_common.sse import SseEvent, parse_sse
-from mysetlist_common.status import ImportStatusDocument
 from mysetlist_common.upstream.http.errors import short_reason
+from mysetlist_common.web.sse import SseEvent, parse_sse
+from mysetlist_common.web.status import ImportStatusDocument
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 RECONNECTS = 5

@@ -7,8 +7,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from mysetlist_cli.gateway import Gateway
 from mysetlist_cli.render import PHASES, fmt_counts, phase_table, waiting_text
-from mysetlist_common.sse import SseEvent
-from mysetlist_common.status import ImportStatusDocument
+from mysetlist_common.web.sse import SseEvent
+from mysetlist_common.web.status import ImportStatusDocument
 
 
 class PhaseBars:

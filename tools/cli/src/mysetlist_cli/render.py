@@ -5,8 +5,8 @@ from typing import Any
 
 from rich.table import Table
 
-from mysetlist_common.events import ALL_PHASES as PHASES
-from mysetlist_common.status import PhaseStatus
+from mysetlist_common.messaging.events import ALL_PHASES as PHASES
+from mysetlist_common.web.status import PhaseStatus
 
 STAGE_STYLE = {
     "completed": "green",

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from mysetlist_cli import commands, resolve
 from mysetlist_cli.gateway import CliError
-from mysetlist_common.titles import normalize_title, split_title
+from mysetlist_common.catalog_rules.titles import normalize_title, split_title
 
 console = Console(soft_wrap=True, highlight=False)
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from mysetlist_common.db.schema import CatalogDecision
-from mysetlist_common.http_api import NO_NUL
+from mysetlist_common.web.http_api import NO_NUL
 from mysetlist_gateway.deps import Sessions
 from mysetlist_gateway.etags import BY_ID_RESPONSES, not_modified_or_headers, version_or_404
 from mysetlist_gateway.paging import Limit, Offset, count_rows, next_offset

@@ -4,8 +4,8 @@ import time
 
 from fastapi import APIRouter, Depends
 
-from mysetlist_common.http_api import BODY_ERRORS, RATE_LIMITED
 from mysetlist_common.metrics import KICKOFF_LATENCY
+from mysetlist_common.web.http_api import BODY_ERRORS, RATE_LIMITED
 from mysetlist_gateway.deps import Relay, Sessions, kickoff_allowed
 from mysetlist_gateway.imports import start_or_join
 from mysetlist_gateway.schemas.imports import ImportAccepted, ImportRequest

@@ -14,10 +14,10 @@ import httpx
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from mysetlist_common.client_limits import HeldStream, client_of
-from mysetlist_common.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
 from mysetlist_common.settings import get_settings
-from mysetlist_common.status import ImportStatusDocument
+from mysetlist_common.web.client_limits import HeldStream, client_of
+from mysetlist_common.web.http_api import BIGINT_MAX, RATE_LIMITED, ErrorBody
+from mysetlist_common.web.status import ImportStatusDocument
 from mysetlist_gateway.deps import ProgressClient, Slots
 
 

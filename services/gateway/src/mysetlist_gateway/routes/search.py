@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import get_settings
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
+from mysetlist_common.web.http_api import ErrorBody
 from mysetlist_gateway.deps import SearchResultsCache, SearchUpstream, Sessions
 from mysetlist_gateway.schemas.search import SearchHit, SearchResults
 from mysetlist_gateway.search_cache import SearchCache

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from mysetlist_common.status import Stage
+from mysetlist_common.web.status import Stage
 from mysetlist_gateway.schemas.base import ApiModel, Page
 
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from mysetlist_common import dlq
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
+from mysetlist_common.messaging import dlq
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
 from mysetlist_gateway.schemas.dlq import DeadLetterDetail, DeadLetterItem, DeadLetterList, Replayed
 

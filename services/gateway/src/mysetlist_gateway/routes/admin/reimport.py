@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy import select
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.events import ImportMode
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
+from mysetlist_common.messaging.events import ImportMode
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
 from mysetlist_gateway.imports import start_or_join
 from mysetlist_gateway.schemas.imports import ImportAccepted

@@ -10,9 +10,9 @@ import asyncio
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common import replay
-from mysetlist_common.http_api import BODY_ERRORS, ErrorBody
-from mysetlist_common.outbox import OutboxRelay
+from mysetlist_common.messaging import replay
+from mysetlist_common.messaging.outbox import OutboxRelay
+from mysetlist_common.web.http_api import BODY_ERRORS, ErrorBody
 from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
 from mysetlist_gateway.imports import start_or_join
 from mysetlist_gateway.schemas.replay import ReplayAnswer, ReplayItem, ReplayRequest

@@ -8,9 +8,9 @@ import httpx
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ImportMode
-from mysetlist_common.http_api import BODY_ERRORS
+from mysetlist_common.messaging.events import ImportMode
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.http_api import BODY_ERRORS
 from mysetlist_gateway import resync_planner
 from mysetlist_gateway.deps import ADMIN_ERRORS, Relay, Sessions, require_admin
 from mysetlist_gateway.imports import start_or_join

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mysetlist_common.http_api import ErrorBody
 from mysetlist_common.settings import Settings
+from mysetlist_common.web.http_api import ErrorBody
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -17,8 +17,13 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.topic_reader import read_between, read_one
-from mysetlist_common.topics import DEAD_LETTER_SUFFIX, IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter
+from mysetlist_common.messaging.topic_reader import read_between, read_one
+from mysetlist_common.messaging.topics import (
+    DEAD_LETTER_SUFFIX,
+    IMPORTS_PROGRESS,
+    IMPORTS_REQUESTED,
+    dead_letter,
+)
 
 ORIGIN_HEADER = "dlq-origin"  # on a message sent back: the dead letter it came from
 

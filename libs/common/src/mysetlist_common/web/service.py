@@ -13,10 +13,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from mysetlist_common.db.session import get_engine
-from mysetlist_common.http_api import COMMON_ERRORS, install_error_contract
-from mysetlist_common.http_guard import install_guards
-from mysetlist_common.kafka import start_when_reachable
+from mysetlist_common.messaging.kafka import start_when_reachable
 from mysetlist_common.settings import get_settings
+from mysetlist_common.web.http_api import COMMON_ERRORS, install_error_contract
+from mysetlist_common.web.http_guard import install_guards
 
 ReadyCheck = Callable[[], Awaitable[None]]
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, exists, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mysetlist_common.db.schema import Artist
-from mysetlist_common.slugs import assign_name_slug
+from mysetlist_common.phases.slugs import assign_name_slug
 from mysetlist_common.upstream.ticketmaster.models import Attraction
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_common.db.schema import Outbox
-from mysetlist_common.events import ImportFinishedEvent, ImportRequestedEvent
+from mysetlist_common.messaging.events import ImportFinishedEvent, ImportRequestedEvent
 
 log = logging.getLogger(__name__)
 

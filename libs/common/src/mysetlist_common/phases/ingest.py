@@ -13,12 +13,12 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
 from mysetlist_common.db.session import session_factory
-from mysetlist_common.events import ImportRequestedEvent, Phase
-from mysetlist_common.inbox import mark_processed
-from mysetlist_common.kafka import consumer, dead_letter_message, redeliver_on_failure
-from mysetlist_common.phase_jobs import PhaseRunner, PhaseWork, enqueue
+from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
+from mysetlist_common.messaging.inbox import mark_processed
+from mysetlist_common.messaging.kafka import consumer, dead_letter_message, redeliver_on_failure
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED
+from mysetlist_common.phases.phase_jobs import PhaseRunner, PhaseWork, enqueue
 from mysetlist_common.settings import get_settings
-from mysetlist_common.topics import IMPORTS_REQUESTED
 
 log = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from mysetlist_common.gazetteer import VENUE_WORDS, places
-from mysetlist_common.titles import dedupe_key_title, split_title, words
+from mysetlist_common.catalog_rules.gazetteer import VENUE_WORDS, places
+from mysetlist_common.catalog_rules.titles import dedupe_key_title, split_title, words
 
 
 def _vocab(text: str) -> frozenset[str]:

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mysetlist_common.events import ImportRequestedEvent
-from mysetlist_common.topic_reader import read_between
-from mysetlist_common.topics import IMPORTS_REQUESTED, topic
+from mysetlist_common.messaging.events import ImportRequestedEvent
+from mysetlist_common.messaging.topic_reader import read_between
+from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, topic
 
 log = logging.getLogger(__name__)
 

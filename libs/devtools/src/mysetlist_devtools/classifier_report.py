@@ -1,6 +1,6 @@
 """Precision and recall of the studio/live classifier on the labelled corpus.
 
-    uv run python -m mysetlist_common.classifier_report [--corpus PATH] [--show-misses]
+    uv run python -m mysetlist_devtools.classifier_report [--corpus PATH] [--show-misses]
 
 "Live" is the positive class: a false positive is a studio title that would be dropped from the
 catalog, a false negative a live recording that would be kept. Three figures are printed:
@@ -19,9 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mysetlist_common.classifier import classify
+from mysetlist_common.catalog_rules.classifier import classify
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "live_corpus.jsonl"
+# A developer tool run from the checkout: the corpus is the classifier tests' data.
+REPOSITORY = Path(__file__).resolve().parents[4]
+DEFAULT_CORPUS = REPOSITORY / "libs" / "common" / "tests" / "data" / "live_corpus.jsonl"
 
 
 @dataclass(frozen=True, slots=True)

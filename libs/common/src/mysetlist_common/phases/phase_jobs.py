@@ -34,8 +34,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.events import ImportRequestedEvent, Phase
-from mysetlist_common.reporting import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
+from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.calls import CallContext, Parked, as_waiting_for, calling
 from mysetlist_common.upstream.http.errors import UpstreamError

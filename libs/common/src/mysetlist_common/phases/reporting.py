@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from faststream.kafka import KafkaBroker
 
-from mysetlist_common.events import (
+from mysetlist_common.messaging.events import (
     ImportRequestedEvent,
     Phase,
     PhaseCompleted,
@@ -20,8 +20,8 @@ from mysetlist_common.events import (
     PhaseWaiting,
     PhaseWaitingEvent,
 )
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, topic
 from mysetlist_common.metrics import PHASE_DURATION
-from mysetlist_common.topics import IMPORTS_PROGRESS, topic
 from mysetlist_common.upstream.calls import Parked
 
 

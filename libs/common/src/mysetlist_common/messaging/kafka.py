@@ -13,9 +13,9 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
 from mysetlist_common.metrics import DEAD_LETTERS
 from mysetlist_common.settings import get_settings
-from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED, dead_letter, topic
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from mysetlist_common.events import ALL_PHASES
+from mysetlist_common.messaging.events import ALL_PHASES
 
 Stage = Literal["pending", "running", "completed", "failed"]
 # A phase may also be waiting: parked on an upstream's rate limit or quota (the import stays running).

@@ -1,4 +1,4 @@
-"""AsyncAPI document of the event contracts, from the models: `python -m mysetlist_common.asyncapi`."""
+"""AsyncAPI document of the event contracts, from the models: `python -m mysetlist_devtools.asyncapi`."""
 
 import sys
 from pathlib import Path
@@ -7,8 +7,8 @@ import yaml
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from mysetlist_common.events import ImportRequestedEvent, ProgressEvent
-from mysetlist_common.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED
+from mysetlist_common.messaging.events import ImportRequestedEvent, ProgressEvent
+from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED
 
 DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml"
 

@@ -12,7 +12,7 @@ import importlib.resources
 import re
 from functools import cache
 
-from mysetlist_common.titles import words
+from mysetlist_common.catalog_rules.titles import words
 
 
 def _vocab(text: str) -> frozenset[str]:

@@ -1,0 +1,1 @@
+"""Kafka messaging: event contracts, topics, broker wiring, outbox and inbox, dead letters and replay."""

@@ -1,0 +1,1 @@
+"""Service plumbing for the HTTP services: app factory, error contract, guards, client limits, SSE, status."""
