@@ -32,7 +32,9 @@ KICKOFF_SQL = text(
 WITH new_artist AS (
     INSERT INTO artist (name, slug, tm_attraction_id)
     VALUES (CAST(:tm_id AS text), :shell_slug, CAST(:tm_id AS text))
-    ON CONFLICT (tm_attraction_id) DO NOTHING
+    -- no conflict target: a concurrent first kickoff of the artist trips the slug's unique index before
+    -- tm_attraction_id's, and only a target-less DO NOTHING turns that into "exists" instead of an error
+    ON CONFLICT DO NOTHING
     RETURNING id, slug
 ), the_artist AS (
     SELECT id, slug FROM new_artist
