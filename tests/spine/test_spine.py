@@ -233,13 +233,13 @@ async def test_services_expose_their_slo_metrics(stack_env: dict[str, str]) -> N
 async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
     stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mysetlist_progress import consumer
+    from mysetlist_progress import consumers
 
     monkeypatch.setenv("CONSUMER_REDELIVERY_DELAY_S", "0.2")
     from mysetlist_common.settings import get_settings
 
     get_settings.cache_clear()
-    real_record = consumer.record
+    real_record = consumers.record
     failures: list[str] = []
 
     async def flaky_record(session, event):  # type: ignore[no-untyped-def]
@@ -248,7 +248,7 @@ async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
             raise ConnectionError("database went away")  # a transient failure mid-transaction
         return await real_record(session, event)
 
-    monkeypatch.setattr(consumer, "record", flaky_record)
+    monkeypatch.setattr(consumers, "record", flaky_record)
     async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
         accepted = await kickoff(client, gateway, "K8vSpineFlaky")
         events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")
