@@ -3,7 +3,6 @@ not know yet is dead-lettered, listed and shown; once the consumer is upgraded i
 is enqueued once, and a second replay sends nothing."""
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,11 +13,10 @@ from sqlalchemy import text
 
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent, Phase
-from mysetlist_common.messaging.kafka import make_broker
 from mysetlist_common.messaging.topic_reader import read_between
 from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
-from mysetlist_common.phases import ingest
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_devtools.stand_in import stand_in_ingest
 from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
@@ -34,12 +32,6 @@ class ImportRequestedV2(ImportRequested):
 
 class UpgradedEvent(ImportRequestedEvent):
     payload: ImportRequestedV2
-
-
-@pytest.fixture
-def upgrade() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as mp:
-        yield lambda: mp.setattr(ingest, "ImportRequestedEvent", UpgradedEvent)
 
 
 async def never_run(event: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
@@ -63,12 +55,11 @@ async def jobs_of(import_id: str) -> int:
 
 
 async def test_poison_is_listed_shown_and_replayed_once_after_the_fix(
-    admin_env: dict[str, str], upgrade: Any
+    admin_env: dict[str, str],
 ) -> None:
     from mysetlist_gateway.app import create_app
 
-    consumer = make_broker("test-dlq-consumer")
-    ingest.register_phase_consumer(consumer, Phase.SHOWS, GROUP, never_run)  # its runner stays stopped
+    consumer, _ = stand_in_ingest(Phase.SHOWS, GROUP, never_run)  # its runner stays stopped
     import_id, event_id = str(uuid4()), str(uuid4())
     v2 = {
         "event_id": event_id,
@@ -108,7 +99,9 @@ async def test_poison_is_listed_shown_and_replayed_once_after_the_fix(
             assert (await client.get(f"/api/admin/dlq/{other}")).status_code == 404
             assert (await client.get(f"/api/admin/dlq/{item['id']}9")).status_code == 404
 
-            upgrade()  # the consumer now knows version 2
+            await consumer.stop()  # the consumer is upgraded: it now knows version 2
+            consumer, _ = stand_in_ingest(Phase.SHOWS, GROUP, never_run, reads=UpgradedEvent)
+            await consumer.start()
             first = await client.post(f"/api/admin/dlq/{item['id']}/replay")
             assert first.status_code == 200, first.text
             assert first.json()["sentTo"] == topic(IMPORTS_REQUESTED)

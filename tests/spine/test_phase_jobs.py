@@ -14,12 +14,12 @@ from sqlalchemy import text
 
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
-from mysetlist_common.messaging.kafka import ensure_topics, make_broker
-from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.messaging.kafka import ensure_topics
 from mysetlist_common.phases.phase_jobs import PhaseRunner
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.web.sse import SseEvent, read_sse
+from mysetlist_devtools.stand_in import stand_in_ingest
 from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
@@ -38,18 +38,18 @@ async def stack(catalog: Work) -> AsyncIterator[tuple[str, str, list[PhaseRunner
     from mysetlist_gateway.app import create_app as gateway_app
     from mysetlist_progress.app import create_app as progress_app
 
-    workers = make_broker("stand-in-phases")
-    runners = [
-        register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", quick),
-        register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", catalog),
+    ingests = [
+        stand_in_ingest(Phase.SHOWS, "stand-in-shows", quick),
+        stand_in_ingest(Phase.CATALOG, "stand-in-catalog", catalog),
     ]
+    runners = [runner for _, runner in ingests]
     async with AsyncExitStack() as exits:
         gateway = await exits.enter_async_context(running_app(gateway_app()))
         progress = await exits.enter_async_context(running_app(progress_app()))
         await ensure_topics()
-        await workers.start()
-        exits.push_async_callback(workers.stop)
-        for runner in runners:
+        for workers, runner in ingests:
+            await workers.start()
+            exits.push_async_callback(workers.stop)
             runner.start()
             exits.push_async_callback(runner.stop)
         yield gateway, progress, runners

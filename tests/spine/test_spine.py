@@ -10,9 +10,9 @@ import pytest
 
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.messaging.kafka import ensure_topics, make_broker
-from mysetlist_common.phases.ingest import register_phase_consumer
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
 from mysetlist_common.web.sse import SseEvent, read_sse
+from mysetlist_devtools.stand_in import stand_in_ingest
 from mysetlist_devtools.testing import running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
@@ -53,10 +53,9 @@ async def spine(
     from mysetlist_progress.app import create_app as progress_app
 
     phases = StandInPhases()
-    workers = make_broker("stand-in-phases")
-    runners = [
-        register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", phases.work(Phase.SHOWS)),
-        register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", phases.work(Phase.CATALOG)),
+    ingests = [
+        stand_in_ingest(Phase.SHOWS, "stand-in-shows", phases.work(Phase.SHOWS)),
+        stand_in_ingest(Phase.CATALOG, "stand-in-catalog", phases.work(Phase.CATALOG)),
     ]
     async with AsyncExitStack() as stack:
         gateway = await stack.enter_async_context(running_app(gateway_app()))
@@ -64,9 +63,9 @@ async def spine(
             await stack.enter_async_context(running_app(progress_app())) for _ in range(progress_replicas)
         ]
         await ensure_topics()
-        await workers.start()
-        stack.push_async_callback(workers.stop)
-        for runner in runners:
+        for workers, runner in ingests:
+            await workers.start()
+            stack.push_async_callback(workers.stop)
             runner.start()
             stack.push_async_callback(runner.stop)
         yield gateway, progress, phases
@@ -234,13 +233,13 @@ async def test_services_expose_their_slo_metrics(stack_env: dict[str, str]) -> N
 async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
     stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mysetlist_progress import consumer
+    from mysetlist_progress import consumers
 
     monkeypatch.setenv("CONSUMER_REDELIVERY_DELAY_S", "0.2")
     from mysetlist_common.settings import get_settings
 
     get_settings.cache_clear()
-    real_record = consumer.record
+    real_record = consumers.record
     failures: list[str] = []
 
     async def flaky_record(session, event):  # type: ignore[no-untyped-def]
@@ -249,7 +248,7 @@ async def test_an_event_whose_recording_fails_is_redelivered_and_recorded_once(
             raise ConnectionError("database went away")  # a transient failure mid-transaction
         return await real_record(session, event)
 
-    monkeypatch.setattr(consumer, "record", flaky_record)
+    monkeypatch.setattr(consumers, "record", flaky_record)
     async with spine(stack_env) as (gateway, (progress,), _), httpx.AsyncClient() as client:
         accepted = await kickoff(client, gateway, "K8vSpineFlaky")
         events = await collect(client, f"{progress}/api/artists/{accepted['artistId']}/stream?lastEventId=0")

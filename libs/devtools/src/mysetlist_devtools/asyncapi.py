@@ -1,4 +1,5 @@
-"""AsyncAPI document of the event contracts, from the models: `python -m mysetlist_devtools.asyncapi`."""
+"""AsyncAPI document of the event contracts, read from the services' own consumers (their routers, handlers
+and event types): `python -m mysetlist_devtools.asyncapi`."""
 
 import sys
 from pathlib import Path
@@ -7,8 +8,9 @@ import yaml
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from mysetlist_common.messaging.events import ImportRequestedEvent, ProgressEvent
-from mysetlist_common.messaging.topics import IMPORTS_PROGRESS, IMPORTS_REQUESTED
+from mysetlist_catalog_ingest import consumers as catalog_ingest
+from mysetlist_progress import consumers as progress
+from mysetlist_shows_ingest import consumers as shows_ingest
 
 DOCUMENT = Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml"
 
@@ -17,17 +19,7 @@ def build() -> str:
     broker = KafkaBroker(
         "kafka:9092", description="Events keyed by artist id; one artist's events stay ordered"
     )
-
-    @broker.subscriber(IMPORTS_REQUESTED, title="imports.requested", description="Start an import")
-    async def import_requested(event: ImportRequestedEvent) -> None:
-        """Consumed by shows-ingest and catalog-ingest, each in its own consumer group."""
-
-    @broker.subscriber(
-        IMPORTS_PROGRESS, title="imports.progress", description="Phase events and ImportFinished"
-    )
-    async def import_progress(event: ProgressEvent) -> None:
-        """Consumed by the progress service."""
-
+    broker.include_routers(shows_ingest.router(), catalog_ingest.router(), progress.router())
     spec = AsyncAPI(broker, title="MySetlist Import events", version="1", schema_version="3.0.0")
     # sorted keys: the generator's own order varies from run to run
     return yaml.safe_dump(spec.to_specification().to_jsonable(), sort_keys=True, allow_unicode=True)

@@ -6,16 +6,16 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from mysetlist_catalog_ingest import consumers
 from mysetlist_catalog_ingest.backfill import IsrcBackfill
+from mysetlist_catalog_ingest.consumers import CONSUMER
 from mysetlist_catalog_ingest.phase import CatalogPhase
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import Phase
 from mysetlist_common.messaging.kafka import make_broker
-from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.phases.ingest import INTAKE, phase_intake
 from mysetlist_common.settings import get_settings
 from mysetlist_common.web.service import service_app
-
-CONSUMER = "catalog-ingest"
 
 
 def create_app() -> FastAPI:
@@ -28,7 +28,7 @@ def create_app() -> FastAPI:
     phase = CatalogPhase(settings, sessions, http)
     backfill = IsrcBackfill(settings, sessions, http, phase.activity)
     phase.on_stored = backfill.schedule
-    runner = register_phase_consumer(broker, Phase.CATALOG, CONSUMER, phase)
+    intake = phase_intake(broker, Phase.CATALOG, phase)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,4 +41,12 @@ def create_app() -> FastAPI:
             await backfill.stop()
             await http.aclose()
 
-    return service_app(CONSUMER, broker, lifespan=lifespan, workers=[runner], version="0.1.0")
+    return service_app(
+        CONSUMER,
+        broker,
+        lifespan=lifespan,
+        routers=[consumers.router()],
+        context={INTAKE: intake},
+        workers=[intake.runner],
+        version="0.1.0",
+    )

@@ -13,8 +13,8 @@ from mysetlist_common.messaging.outbox import OutboxRelay
 from mysetlist_common.settings import get_settings
 from mysetlist_common.web.client_limits import StreamSlots
 from mysetlist_common.web.service import service_app
-from mysetlist_progress import status, stream
-from mysetlist_progress.consumer import register_progress_consumer
+from mysetlist_progress import consumers, status, stream
+from mysetlist_progress.consumers import RECORDING, Recording
 from mysetlist_progress.notifier import Notifier
 from mysetlist_progress.watchdog import watch
 
@@ -24,7 +24,6 @@ def create_app() -> FastAPI:
     sessions = session_factory()
     broker = make_broker("progress")
     relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s)
-    register_progress_consumer(broker, sessions, relay)
     notifier = Notifier(settings.database_url)
 
     @asynccontextmanager
@@ -45,7 +44,15 @@ def create_app() -> FastAPI:
             await notifier.stop()
 
     # status and streams need only PostgreSQL: stay ready through a Kafka outage
-    app = service_app("progress", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
+    app = service_app(
+        "progress",
+        broker,
+        lifespan=lifespan,
+        kafka_in_readiness=False,
+        routers=[consumers.router()],
+        context={RECORDING: Recording(sessions, relay)},
+        version="0.1.0",
+    )
     app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     app.include_router(status.router)
     app.include_router(stream.router)

@@ -8,17 +8,17 @@ from fastapi import FastAPI
 
 from mysetlist_common.messaging.events import Phase
 from mysetlist_common.messaging.kafka import make_broker
-from mysetlist_common.phases.ingest import register_phase_consumer
+from mysetlist_common.phases.ingest import INTAKE, phase_intake
 from mysetlist_common.web.service import service_app
+from mysetlist_shows_ingest import consumers
+from mysetlist_shows_ingest.consumers import CONSUMER
 from mysetlist_shows_ingest.phase import ShowsPhase
-
-CONSUMER = "shows-ingest"
 
 
 def create_app() -> FastAPI:
     broker = make_broker(CONSUMER)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
-    runner = register_phase_consumer(broker, Phase.SHOWS, CONSUMER, ShowsPhase(http))
+    intake = phase_intake(broker, Phase.SHOWS, ShowsPhase(http))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -27,4 +27,12 @@ def create_app() -> FastAPI:
         finally:
             await http.aclose()
 
-    return service_app(CONSUMER, broker, lifespan=lifespan, workers=[runner], version="0.1.0")
+    return service_app(
+        CONSUMER,
+        broker,
+        lifespan=lifespan,
+        routers=[consumers.router()],
+        context={INTAKE: intake},
+        workers=[intake.runner],
+        version="0.1.0",
+    )

@@ -2,13 +2,13 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI, Response
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
@@ -48,15 +48,25 @@ def service_app(
     ready_checks: Sequence[ReadyCheck] = (database_ready,),
     kafka_in_readiness: bool = True,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    routers: Sequence[KafkaRouter] = (),
+    context: Mapping[str, object] | None = None,
     workers: Sequence[Worker] = (),
     **fastapi_kwargs: object,
 ) -> FastAPI:
     """A FastAPI app serving /healthz, /readyz, /metrics. The broker connects in the background (retrying
-    while Kafka is down) and stops with the process; `workers` start with it and stop first.
+    while Kafka is down) and stops with the process; `routers` (the service's consumers) are included into
+    it, and `context` is what their handlers receive (FastStream's `Context`); `workers` start with it and
+    stop first.
     `kafka_in_readiness=False` for services whose HTTP side needs only PostgreSQL. Every route answers
     errors as ErrorBody (documented), behind the guards of http_guard (client address, body limit,
     security headers, CORS)."""
     connecting: asyncio.Task[None] | None = None
+    if broker is not None:
+        broker.include_routers(*routers)
+        for key, value in (context or {}).items():
+            broker.context.set_global(key, value)
+    elif routers:
+        raise ValueError("consumers need a broker")
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
