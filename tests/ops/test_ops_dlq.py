@@ -19,7 +19,7 @@ from mysetlist_common.messaging.topic_reader import read_between
 from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
 from mysetlist_common.phases import ingest
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
-from mysetlist_devtools.testing import running_app
+from mysetlist_devtools.testing import StandInPhase, running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 
@@ -68,7 +68,8 @@ async def test_poison_is_listed_shown_and_replayed_once_after_the_fix(
     from mysetlist_gateway.app import create_app
 
     consumer = make_broker("test-dlq-consumer")
-    ingest.register_phase_consumer(consumer, Phase.SHOWS, GROUP, never_run)  # its runner stays stopped
+    # its runner stays stopped
+    ingest.register_phase_consumer(consumer, Phase.SHOWS, GROUP, StandInPhase(never_run))
     import_id, event_id = str(uuid4()), str(uuid4())
     v2 = {
         "event_id": event_id,

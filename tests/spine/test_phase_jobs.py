@@ -20,7 +20,7 @@ from mysetlist_common.phases.phase_jobs import PhaseRunner
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.web.sse import SseEvent, read_sse
-from mysetlist_devtools.testing import running_app
+from mysetlist_devtools.testing import StandInPhase, running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 
@@ -40,8 +40,8 @@ async def stack(catalog: Work) -> AsyncIterator[tuple[str, str, list[PhaseRunner
 
     workers = make_broker("stand-in-phases")
     runners = [
-        register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", quick),
-        register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", catalog),
+        register_phase_consumer(workers, Phase.SHOWS, "stand-in-shows", StandInPhase(quick)),
+        register_phase_consumer(workers, Phase.CATALOG, "stand-in-catalog", StandInPhase(catalog)),
     ]
     async with AsyncExitStack() as exits:
         gateway = await exits.enter_async_context(running_app(gateway_app()))
@@ -131,9 +131,8 @@ async def test_a_worker_gone_while_its_phase_waits_changes_nothing(stack_env: di
         status_url = f"{progress}/api/artists/{accepted['artistId']}/status"
         await until(client, status_url, lambda s: s["phases"]["catalog"]["state"] == "waiting")
         await catalog_runner.stop()  # the only catalog worker is gone while the phase waits
-        replacement = PhaseRunner(
-            catalog_runner.broker, Phase.CATALOG, catalog, catalog_runner.sessions, catalog_runner.settings
-        )
+        old = catalog_runner
+        replacement = PhaseRunner(old.broker, Phase.CATALOG, old.work, old.sessions, old.settings)
         replacement.start()
         try:
             final = await until(client, status_url, lambda s: s["stage"] != "running")

@@ -13,7 +13,7 @@ from mysetlist_common.messaging.kafka import ensure_topics, make_broker
 from mysetlist_common.phases.ingest import register_phase_consumer
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
 from mysetlist_common.web.sse import SseEvent, read_sse
-from mysetlist_devtools.testing import running_app
+from mysetlist_devtools.testing import StandInPhase, running_app
 
 pytestmark = [pytest.mark.real, pytest.mark.asyncio(loop_scope="session")]
 
@@ -29,7 +29,7 @@ class StandInPhases:
         self.fail_catalog_with: str | None = None
         self.runs: list[tuple[Phase, UUID]] = []
 
-    def work(self, phase: Phase):  # type: ignore[no-untyped-def]
+    def work(self, phase: Phase) -> StandInPhase:
         async def run(event: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
             self.runs.append((phase, event.import_id))
             for step in range(1, PHASE_STEPS + 1):
@@ -42,7 +42,7 @@ class StandInPhases:
                 raise PhaseError(self.fail_catalog_with)
             return PhaseResult(counts={"items": PHASE_STEPS})
 
-        return run
+        return StandInPhase(run)
 
 
 @asynccontextmanager
