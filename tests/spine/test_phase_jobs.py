@@ -131,9 +131,8 @@ async def test_a_worker_gone_while_its_phase_waits_changes_nothing(stack_env: di
         status_url = f"{progress}/api/artists/{accepted['artistId']}/status"
         await until(client, status_url, lambda s: s["phases"]["catalog"]["state"] == "waiting")
         await catalog_runner.stop()  # the only catalog worker is gone while the phase waits
-        replacement = PhaseRunner(
-            catalog_runner.broker, Phase.CATALOG, catalog, catalog_runner.sessions, catalog_runner.settings
-        )
+        old = catalog_runner
+        replacement = PhaseRunner(old.broker, Phase.CATALOG, old.work, old.sessions, old.settings)
         replacement.start()
         try:
             final = await until(client, status_url, lambda s: s["stage"] != "running")

@@ -658,7 +658,7 @@ async def run_phase(service: CatalogService, artist_id: UUID, transport: Breakin
     )
     async with httpx.AsyncClient(transport=transport) as http:
         phase = CatalogPhase(get_settings(), service.sessions, http)
-        return await phase(request, cast(PhaseReporter, Progress()))
+        return await phase.run(request, cast(PhaseReporter, Progress()))
 
 
 async def test_a_malformed_track_and_album_are_skipped_counted_and_the_track_decided(

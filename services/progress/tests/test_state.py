@@ -13,12 +13,12 @@ from mysetlist_common.messaging.events import (
     PhaseStarted,
     PhaseStartedEvent,
 )
-from mysetlist_common.web.status import pending_phases
 from mysetlist_progress.state import (
     all_ended,
     apply_event,
     failure_summary,
     overall_progress,
+    pending,
     status_message,
 )
 
@@ -47,10 +47,10 @@ def failed(phase: Phase, error: str) -> PhaseFailedEvent:
 
 
 def test_progress_averages_the_phases() -> None:
-    phases = pending_phases()
+    phases = pending()
     assert overall_progress(phases) == 0
     phases = apply_event(apply_event(phases, started(Phase.SHOWS)), progress(Phase.SHOWS, 1, 2))
-    assert phases["shows"]["state"] == "running" and phases["shows"]["done"] == 1
+    assert phases["shows"].state == "running" and phases["shows"].done == 1
     assert overall_progress(phases) == 25
     phases = apply_event(phases, completed(Phase.SHOWS))
     assert overall_progress(phases) == 50
@@ -58,15 +58,15 @@ def test_progress_averages_the_phases() -> None:
 
 
 def test_completed_phase_keeps_duration_and_counts_and_ignores_late_events() -> None:
-    phases = apply_event(pending_phases(), progress(Phase.CATALOG, 3, 4))
+    phases = apply_event(pending(), progress(Phase.CATALOG, 3, 4))
     phases = apply_event(phases, completed(Phase.CATALOG))
     after_late = apply_event(phases, progress(Phase.CATALOG, 1, 4))  # a redelivered old event
     assert after_late == phases
-    assert phases["catalog"]["duration"] == 2.5 and phases["catalog"]["counts"] == {"stored": 4}
+    assert phases["catalog"].duration == 2.5 and phases["catalog"].counts == {"stored": 4}
 
 
 def test_failed_phase_names_itself_in_the_summary() -> None:
-    phases = apply_event(pending_phases(), completed(Phase.SHOWS))
+    phases = apply_event(pending(), completed(Phase.SHOWS))
     phases = apply_event(phases, failed(Phase.CATALOG, "Spotify quota exceeded"))
     assert all_ended(phases)
     assert failure_summary(phases) == "catalog failed: Spotify quota exceeded"
@@ -74,5 +74,5 @@ def test_failed_phase_names_itself_in_the_summary() -> None:
 
 
 def test_all_completed_means_no_failure() -> None:
-    phases = apply_event(apply_event(pending_phases(), completed(Phase.SHOWS)), completed(Phase.CATALOG))
+    phases = apply_event(apply_event(pending(), completed(Phase.SHOWS)), completed(Phase.CATALOG))
     assert all_ended(phases) and failure_summary(phases) is None

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter
+from mysetlist_common.settings import get_settings
 from mysetlist_shows_ingest.phase import ShowsPhase
 
 pytestmark = pytest.mark.real
@@ -46,7 +47,7 @@ async def _run(tm_id: str, transport: httpx.MockTransport) -> tuple[PhaseError, 
     )
     async with httpx.AsyncClient(transport=transport) as http:
         with pytest.raises(PhaseError) as caught:
-            await ShowsPhase(http)(request, cast(PhaseReporter, Progress()))
+            await ShowsPhase(get_settings(), sessions, http).run(request, cast(PhaseReporter, Progress()))
     return caught.value, artist_id
 
 

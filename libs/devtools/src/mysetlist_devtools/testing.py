@@ -1,15 +1,19 @@
-"""Helpers for tests that run services for real: an app under uvicorn on a free port, an SSE reader."""
+"""Helpers for tests that run services for real: an app under uvicorn on a free port, stand-in phases."""
 
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
+
+from mysetlist_common.messaging.events import ImportRequestedEvent
+from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
 
 if TYPE_CHECKING:
     from asgi_lifespan import LifespanManager
@@ -56,3 +60,13 @@ async def running_app(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+@dataclass(frozen=True)
+class StandInPhase:
+    """A test's phase written as a plain function, given to a PhaseRunner as its `PhaseWork`."""
+
+    work: Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
+
+    async def run(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+        return await self.work(requested, reporter)

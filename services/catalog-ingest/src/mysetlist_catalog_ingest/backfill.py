@@ -8,7 +8,6 @@ calls have background priority in the key's shared budget: any user's import, in
 """
 
 import asyncio
-import contextlib
 import logging
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mysetlist_catalog_ingest.phase import Activity
 from mysetlist_catalog_ingest.store import fill_isrcs, songs_missing_isrc
+from mysetlist_common.background import BackgroundLoop
 from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.calls import CallContext, Parked, calling
 from mysetlist_common.upstream.http.errors import UpstreamError
@@ -29,7 +29,9 @@ BATCH = 25  # ISRCs per commit
 MAX_PER_ARTIST = 5000  # one pass; the next import schedules the artist again if more are missing
 
 
-class IsrcBackfill:
+class IsrcBackfill(BackgroundLoop):
+    """Takes the scheduled artists one at a time; does nothing (never starts) when its rate is 0."""
+
     def __init__(
         self,
         settings: Settings,
@@ -37,13 +39,13 @@ class IsrcBackfill:
         http: httpx.AsyncClient,
         activity: Activity,
     ) -> None:
+        super().__init__("isrc-backfill")
         self.settings = settings
         self.sessions = sessions
         self.http = http
         self.activity = activity
         self.queue: asyncio.Queue[UUID] = asyncio.Queue()
         self._queued: set[UUID] = set()
-        self._task: asyncio.Task[None] | None = None
         self.filled = 0
 
     @property
@@ -57,17 +59,10 @@ class IsrcBackfill:
             self.queue.put_nowait(artist_id)
 
     def start(self) -> None:
-        if self.enabled and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="isrc-backfill")
+        if self.enabled:
+            super().start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
+    async def loop(self) -> None:
         while True:
             artist_id = await self.queue.get()
             self._queued.discard(artist_id)

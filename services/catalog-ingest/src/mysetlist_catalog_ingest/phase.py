@@ -158,7 +158,7 @@ def _stored_mode(stored: dict[str, StoredRelease]) -> SpotifyMode | None:
 
 
 class CatalogPhase:
-    """`work` for register_phase_consumer. One instance per process; clients per import."""
+    """The `PhaseWork` of catalog-ingest. One instance per process; clients per import."""
 
     def __init__(
         self,
@@ -173,16 +173,16 @@ class CatalogPhase:
         # told (artist, mode) after each stored catalog; set by the app, whose backfill needs `activity`
         self.on_stored: Callable[[UUID, str], None] | None = None
 
-    async def __call__(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         self.activity.enter()
         try:
-            return await self.run(request, reporter)
+            return await self._import(request, reporter)
         except UpstreamError as exc:  # a malformed page included: nothing half-stored, a later try may pass
             raise PhaseError(str(exc), retryable=exc.retryable, upstream=exc.upstream) from exc
         finally:
             self.activity.leave()
 
-    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+    async def _import(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         settings = self.settings
         artist = await wait_for_identity(self.sessions, request.artist_id, settings.catalog_identity_wait_s)
         if artist.identity_synced_at is None:  # the shows phase is late: never go on with a placeholder

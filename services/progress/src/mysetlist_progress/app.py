@@ -1,7 +1,5 @@
 """The progress service: records import events, serves status and SSE streams."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +14,7 @@ from mysetlist_common.web.service import service_app
 from mysetlist_progress import consumers, status, stream
 from mysetlist_progress.consumers import RECORDING, Recording
 from mysetlist_progress.notifier import Notifier
-from mysetlist_progress.watchdog import watch
+from mysetlist_progress.watchdog import StallWatchdog
 
 
 def create_app() -> FastAPI:
@@ -25,6 +23,7 @@ def create_app() -> FastAPI:
     broker = make_broker("progress")
     relay = OutboxRelay(broker, sessions, settings.outbox_poll_interval_s)
     notifier = Notifier(settings.database_url)
+    watchdog = StallWatchdog(sessions, relay, settings.import_stall_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -33,13 +32,11 @@ def create_app() -> FastAPI:
         app.state.heartbeat_s = settings.sse_heartbeat_s
         notifier.start()
         relay.start()
-        watchdog = asyncio.create_task(watch(sessions, relay, settings.import_stall_timeout_s))
+        watchdog.start()
         try:
             yield
         finally:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
+            await watchdog.stop()
             await relay.stop()
             await notifier.stop()
 

@@ -9,31 +9,25 @@ from uuid import UUID
 
 import asyncpg
 
+from mysetlist_common.background import BackgroundLoop
 from mysetlist_progress.recorder import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
 
-class Notifier:
+class Notifier(BackgroundLoop):
+    """Keeps one LISTEN connection open (reconnecting after a loss) and sets the events of subscribers."""
+
     def __init__(self, database_url: str) -> None:
+        super().__init__("progress-listen")
         self._dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="progress-listen")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, artist_id: str) -> None:
         for event in self._waiters.get(artist_id, ()):
             event.set()
 
-    async def _listen(self) -> None:
+    async def loop(self) -> None:
         while True:
             conn = None
             try:
@@ -42,8 +36,6 @@ class Notifier:
                 conn.add_termination_listener(lambda _conn, closed=closed: closed.set())
                 await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 await closed.wait()
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # streams keep polling meanwhile
                 log.warning("progress listener: %s; reconnecting", exc)
                 await asyncio.sleep(1)

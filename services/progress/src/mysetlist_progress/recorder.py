@@ -19,7 +19,11 @@ from mysetlist_progress.state import (
     Phases,
     all_ended,
     apply_event,
+    dump_phases,
+    ended,
+    failed_as_stalled,
     failure_summary,
+    load_phases,
     outcomes,
     overall_progress,
     status_message,
@@ -66,7 +70,8 @@ async def _lock_run(session: AsyncSession, import_id: UUID) -> Any:
 async def _save(
     session: AsyncSession, run: Any, phases: Phases, stage: str, last_seq: int, **run_values: Any
 ) -> None:
-    await session.execute(update(ImportRun).where(ImportRun.id == run.id).values(phases=phases, **run_values))
+    stored = dump_phases(phases)
+    await session.execute(update(ImportRun).where(ImportRun.id == run.id).values(phases=stored, **run_values))
     # the status row follows the artist's latest import only
     await session.execute(
         update(ImportStatus)
@@ -75,7 +80,7 @@ async def _save(
             stage=stage,
             progress=100 if stage in ENDED else overall_progress(phases),
             message=status_message(phases, stage),
-            phases=phases,
+            phases=stored,
             last_seq=last_seq,
             updated_at=func.now(),
         )
@@ -112,7 +117,8 @@ async def _settle(session: AsyncSession, run: Any, phases: Phases, error: str | 
     seq = await _append(session, finished)
     assert seq is not None
     enqueue(session, topic(IMPORTS_PROGRESS), finished)
-    if phases.get(Phase.SHOWS.value, {}).get("state") == "completed":
+    shows = phases.get(Phase.SHOWS.value)
+    if shows is not None and shows.state == "completed":
         await _mark_setlists_ready(session, run.artist_id)
     IMPORTS_FINISHED.labels(outcome).inc()
     await _save(session, run, phases, outcome, seq, state=outcome, finished_at=func.now(), error=error)
@@ -135,7 +141,7 @@ async def record(session: AsyncSession, event: ProgressEvent) -> ImportFinishedE
     seq = await _append(session, event)
     if seq is None:  # our own ImportFinished, already appended when we settled
         return None
-    phases = apply_event(run.phases or {}, event)
+    phases = apply_event(load_phases(run.phases), event)
     if run.state == "running" and all_ended(phases):
         finished = await _settle(session, run, phases, failure_summary(phases))
         return finished
@@ -171,15 +177,9 @@ async def fail_stalled(session: AsyncSession, stall_after_s: float) -> list[Impo
         run = await _lock_run(session, import_id)
         if run is None or run.state != "running":
             continue
-        phases = dict(run.phases or {})
-        silent = [name for name in (p.value for p in Phase) if phases.get(name, {}).get("state") not in ENDED]
-        for name in silent:
-            phases[name] = {
-                **phases.get(name, {}),
-                "state": "failed",
-                "percent": 100.0,
-                "error": f"stalled: no progress for {stall_after_s:.0f} s",
-            }
+        phases = load_phases(run.phases)
+        for name in [p.value for p in Phase if not ended(phases, p.value)]:
+            phases[name] = failed_as_stalled(phases.get(name), stall_after_s)
         finished = await _settle(session, run, phases, failure_summary(phases))
         settled.append(finished)
     return settled

@@ -1,6 +1,6 @@
 """GET /api/artists/{id}/status, and the same JSON as the first SSE event."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -10,13 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from mysetlist_common.db.schema import Artist, ImportStatus
 from mysetlist_common.web.http_api import ErrorBody
 from mysetlist_common.web.status import ImportStatusDocument as Status
-from mysetlist_common.web.status import PhaseStatus
+from mysetlist_progress.state import load_phases
 
 router = APIRouter(tags=["progress"])
-
-
-def _phase(raw: dict[str, Any]) -> PhaseStatus:
-    return PhaseStatus.model_validate({k: v for k, v in raw.items() if k in PhaseStatus.model_fields})
 
 
 async def load_status(session: AsyncSession, artist_id: UUID) -> Status | None:
@@ -31,7 +27,7 @@ async def load_status(session: AsyncSession, artist_id: UUID) -> Status | None:
         message=row.message,
         updated_at=row.updated_at,
         last_event_id=row.last_seq,
-        phases={name: _phase(raw) for name, raw in (row.phases or {}).items()},
+        phases={name: phase.status() for name, phase in load_phases(row.phases).items()},
     )
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, time
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequestedEvent
 from mysetlist_common.phases.identity import write_identity
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
-from mysetlist_common.settings import get_settings
+from mysetlist_common.settings import Settings
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 from mysetlist_shows_ingest import store
@@ -21,13 +21,16 @@ log = logging.getLogger(__name__)
 
 
 class ShowsPhase:
-    """`work(event, reporter)` for register_phase_consumer; one HTTP client shared by every import."""
+    """The `PhaseWork` of shows-ingest. One instance per process: one HTTP client shared by every import."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], http: httpx.AsyncClient
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
         self.http = http
-        self.sessions = session_factory()
 
-    async def __call__(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         attraction_id = request.payload.tm_attraction_id
         artist_id = request.artist_id
         async with self.sessions() as session:
@@ -43,7 +46,7 @@ class ShowsPhase:
         incremental = request.payload.mode == "incremental" and known.shows_synced_at is not None
         since = datetime.combine(datetime.now(UTC).date(), time(), UTC) if incremental else None
 
-        client = TicketmasterClient(self.http, get_settings())
+        client = TicketmasterClient(self.http, self.settings)
 
         async def on_page(done: int, total: int | None, label: str) -> None:
             await reporter.progress(done, total, f"events {label}")

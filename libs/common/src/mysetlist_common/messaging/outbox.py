@@ -5,7 +5,6 @@ advisory lock, so several replicas never reorder an artist's events. While Kafka
 """
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.background import BackgroundLoop
 from mysetlist_common.db.schema import Outbox
 from mysetlist_common.messaging.events import ImportFinishedEvent, ImportRequestedEvent
 
@@ -31,32 +31,19 @@ def enqueue(
     session.add(Outbox(topic=topic_name, key=str(event.artist_id), payload=event.model_dump(mode="json")))
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """Publishes outbox rows: `wake()` after a commit delivers at once; polling covers other replicas.
     The broker's lifecycle belongs to the service (`service_app`); until it is connected, batches wait."""
 
     def __init__(
         self, broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], poll_interval_s: float = 0.05
     ) -> None:
+        super().__init__("outbox-relay")
         self.broker = broker
         self._sessions = sessions
         self._poll_interval_s = poll_interval_s
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
+    async def loop(self) -> None:
         backoff = 0.5
         while True:
             try:
@@ -64,16 +51,12 @@ class OutboxRelay:
                 backoff = 0.5
                 if sent == BATCH_SIZE:
                     continue
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 log.warning("outbox relay: %s: retrying in %.1fs", exc or type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
-            self._wakeup.clear()
+            await self.wait_for_wake(self._poll_interval_s)
 
     async def publish_batch(self) -> int:
         """Publish the oldest unpublished rows; returns how many. All or nothing per batch."""

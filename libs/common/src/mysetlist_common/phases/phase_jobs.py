@@ -21,9 +21,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from aiokafka.errors import KafkaError
@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_common.background import BackgroundLoop
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
 from mysetlist_common.settings import Settings
@@ -42,7 +43,13 @@ from mysetlist_common.upstream.http.errors import UpstreamError
 
 log = logging.getLogger(__name__)
 
-PhaseWork = Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]]
+
+class PhaseWork(Protocol):
+    """An ingest service's phase: built once per process from `(settings, sessions, http)`, then run for
+    each ImportRequested. It reports progress through `reporter`; the runner reports start and end."""
+
+    async def run(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult: ...
+
 
 POLL_S = 0.5  # how soon a replica notices a job another replica enqueued, or a parked one that is due
 RETRY_BACKOFF_S = (5.0, 15.0, 45.0, 120.0)  # after the 1st, 2nd, ... retryable failure
@@ -96,7 +103,7 @@ class Job:
     journal: dict[str, Any]
 
 
-class PhaseRunner:
+class PhaseRunner(BackgroundLoop):
     """Runs one service's phase jobs: up to `phase_workers` at once in this process."""
 
     def __init__(
@@ -107,36 +114,31 @@ class PhaseRunner:
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
     ) -> None:
+        super().__init__(f"{phase}-jobs")
         self.broker, self.phase, self.work = broker, phase, work
         self.sessions, self.settings = sessions, settings
         self.running: dict[UUID, asyncio.Task[None]] = {}
         self.running_jobs: dict[UUID, tuple[Job, asyncio.Task[None]]] = {}  # by lease owner
-        self._wake = asyncio.Event()
-        self._loops: list[asyncio.Task[None]] = []
 
-    def wake(self) -> None:
-        """A job was enqueued here: look now rather than at the next poll."""
-        self._wake.set()
-
-    def start(self) -> None:
-        self._loops = [
-            asyncio.create_task(self._claim_loop(), name=f"{self.phase}-jobs"),
-            asyncio.create_task(self._keep_leases(), name=f"{self.phase}-leases"),
-        ]
+    async def loop(self) -> None:
+        """Claims jobs (`wake()` when one was enqueued here) and keeps the leases of those running."""
+        async with asyncio.TaskGroup() as loops:
+            loops.create_task(self._claim_loop(), name=f"{self.phase}-claims")
+            loops.create_task(self._keep_leases(), name=f"{self.phase}-leases")
 
     async def stop(self) -> None:
         """Stop claiming; phases still running are handed back (queued at once, journal kept)."""
-        tasks = [*self._loops, *self.running.values()]
-        for task in tasks:
+        await super().stop()
+        running = list(self.running.values())
+        for task in running:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
 
     # ------------------------------------------------------------------ claiming
 
     async def _claim_loop(self) -> None:
         complained = False
         while True:
-            self._wake.clear()
             try:
                 while len(self.running) < self.settings.phase_workers and (job := await self._claim()):
                     self.running[job.import_id] = asyncio.create_task(self._run(job))
@@ -145,8 +147,7 @@ class PhaseRunner:
                 if not complained:  # one line per outage, not one per poll
                     log.warning("%s jobs: cannot claim (%s); retrying", self.phase, type(exc).__name__)
                     complained = True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            await self.wait_for_wake(POLL_S)
 
     async def _claim(self) -> Job | None:
         owner = uuid.uuid4()
@@ -211,7 +212,7 @@ class PhaseRunner:
         try:
             await reporter.started()
             with calling(context):
-                result = await self.work(event, reporter)
+                result = await self.work.run(event, reporter)
         except asyncio.CancelledError:
             job.journal.update(context.journal)
             raise
