@@ -17,10 +17,11 @@ def stand_in_ingest(
     phase: Phase,
     group: str,
     work: Callable[[ImportRequestedEvent, PhaseReporter], Awaitable[PhaseResult]],
-    reads: type[ImportRequestedEvent] = ImportRequestedEvent
+    reads: type[ImportRequestedEvent] = ImportRequestedEvent,
 ) -> tuple[KafkaBroker, PhaseRunner]:
     """A broker taking `phase` of every ImportRequested (read as `reads`) in `group`, and the runner of
-    `work` (a plain function standing in for the phase's `run`); the caller starts both. Like the services, one intake per broker."""
+    `work` (a plain function standing in for the phase's `run`); the caller starts both. Like the
+    services, one intake per broker."""
 
     async def on_import_requested(requested: reads, intake: Intake) -> None:  # type: ignore[valid-type]
         await take_phase(requested, group, intake)
