@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
@@ -18,7 +19,11 @@ from mysetlist_common.settings import get_settings
 from mysetlist_common.web.http_api import COMMON_ERRORS, install_error_contract
 from mysetlist_common.web.http_guard import install_guards
 
+log = logging.getLogger(__name__)
+
 ReadyCheck = Callable[[], Awaitable[None]]
+# Well inside Kubernetes' 30 s grace period, which ends in a kill anyway.
+BROKER_STOP_S = 10.0
 
 
 class Worker(Protocol):
@@ -35,10 +40,18 @@ async def database_ready() -> None:
 
 
 async def stop_broker(broker: KafkaBroker, connecting: asyncio.Task[None]) -> None:
+    """Stop consuming and producing, within a bound: a producer flushing to an unresponsive broker would
+    otherwise hold the shutdown for its whole request timeout. What is cut off is only what nobody saw
+    acknowledged (outbox rows stay unpublished, jobs are handed back), as after a kill -9."""
     connecting.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await connecting
-    await broker.stop()
+    try:
+        await asyncio.wait_for(broker.stop(), BROKER_STOP_S)
+    except TimeoutError:
+        log.warning(
+            "kafka: the broker did not stop within %.0f s; leaving the rest undelivered", BROKER_STOP_S
+        )
 
 
 def service_app(
