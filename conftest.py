@@ -19,7 +19,6 @@ import itertools
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -55,7 +54,7 @@ from kafka_broker import Kafka, bootstrap_servers  # noqa: E402
 from layout import stack_lock  # noqa: E402
 from postgres_cluster import Postgres  # noqa: E402
 from postgres_cluster import database_url as stack_database_url  # noqa: E402
-from probes import free_port, http_ok  # noqa: E402
+from probes import free_port  # noqa: E402
 from python_services import upstream_env  # noqa: E402
 from shell import StackError  # noqa: E402
 
@@ -311,32 +310,10 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running upstream simulator process (`python -m mysetlist_simulator`), one per session."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("simulator") / "simulator.log"
-    env = {**os.environ, "SIM_PORT": str(port)}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not http_ok(f"{url}/healthz"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"simulator did not become healthy on {url}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    from mysetlist_devtools.testing import simulator_process
+
+    with simulator_process(tmp_path_factory.mktemp("simulator") / "simulator.log") as url:
+        yield url
 
 
 def _clear_caches() -> None:

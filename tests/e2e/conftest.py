@@ -4,6 +4,7 @@ and PostgreSQL of the root fixtures."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 from probes import free_port, http_ok, wait_until  # tools/stack, on sys.path via the root conftest
 from shell import StackError
+
+from mysetlist_devtools.testing import simulator_process
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = (  # consumers first, so the gateway's first import finds them subscribed
@@ -151,34 +154,10 @@ def sample_artists(live_stack: LiveStack) -> list[dict[str, object]]:
 def simulator_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict[str, str]], str]]:
     """make(sim_env): a simulator process of this module's own, configured by SIM_* variables (the session's
     shared one must keep its defaults); stopped at the end of the module. Returns its base URL."""
-    procs: list[subprocess.Popen[bytes]] = []
+    with contextlib.ExitStack() as processes:
 
-    def make(sim_env: dict[str, str]) -> str:
-        port = free_port()
-        log = tmp_path_factory.mktemp("simulator") / "simulator.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)], cwd=REPO,
-                env={**os.environ, **sim_env, "SIM_PORT": str(port)}, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until(
-                lambda: http_ok(f"{url}/healthz"), 60, "simulator", proc_alive=lambda: proc.poll() is None
-            )
-        except StackError as err:
-            pytest.fail(f"simulator did not start ({err}):\n{log.read_text()[-3000:]}")
-        return url
+        def make(sim_env: dict[str, str]) -> str:
+            log = tmp_path_factory.mktemp("simulator") / "simulator.log"
+            return processes.enter_context(simulator_process(log, sim_env, start_within_s=60))
 
-    try:
         yield make
-    finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()

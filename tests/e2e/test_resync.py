@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from probes import free_port, http_ok  # tools/stack, on sys.path via the root conftest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from mysetlist_devtools.testing import simulator_process
 
 pytestmark = pytest.mark.real
 
@@ -34,24 +35,9 @@ TM_KEY = "sim-ticketmaster-key"
 @pytest.fixture(scope="module")
 def simulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A simulator process of this module's own: advancing its time changes its global state."""
-    port = free_port()
     log = tmp_path_factory.mktemp("resync-simulator") / "simulator.log"
-    env = {**os.environ, "SIM_PORT": str(port), "SIM_SPOTIFY_MODE": "extended", "SIM_LATENCY_MS": "0"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while not http_ok(f"{url}/healthz"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"simulator did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(15)
+    with simulator_process(log, {"SIM_SPOTIFY_MODE": "extended", "SIM_LATENCY_MS": "0"}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,8 +3,13 @@
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,3 +75,41 @@ class StandInPhase:
 
     async def run(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         return await self.work(requested, reporter)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def simulator_process(
+    log: Path, sim_env: Mapping[str, str] | None = None, start_within_s: float = 120
+) -> Iterator[str]:
+    """A `python -m mysetlist_simulator` process of its own on a free port, configured by SIM_* variables,
+    its output in `log`; yields its base URL once /healthz answers, and stops it (terminate, then kill)."""
+    port = free_port()
+    env = {**os.environ, **(sim_env or {}), "SIM_PORT": str(port)}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_within_s
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"simulator did not become healthy on {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
