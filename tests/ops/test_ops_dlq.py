@@ -15,6 +15,7 @@ from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent, Phase
 from mysetlist_common.messaging.topic_reader import read_between
 from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
+from mysetlist_common.phases.ingest import Intake, take_phase
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
 from mysetlist_devtools.stand_in import stand_in_ingest
 from mysetlist_devtools.testing import running_app
@@ -32,6 +33,11 @@ class ImportRequestedV2(ImportRequested):
 
 class UpgradedEvent(ImportRequestedEvent):
     payload: ImportRequestedV2
+
+
+async def take_upgraded(requested: UpgradedEvent, intake: Intake) -> None:
+    """The upgraded consumer's handler: reads version 2, then takes the phase like the services do."""
+    await take_phase(requested, intake)
 
 
 async def never_run(event: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
@@ -100,7 +106,7 @@ async def test_poison_is_listed_shown_and_replayed_once_after_the_fix(
             assert (await client.get(f"/api/admin/dlq/{item['id']}9")).status_code == 404
 
             await consumer.stop()  # the consumer is upgraded: it now knows version 2
-            consumer, _ = stand_in_ingest(Phase.SHOWS, GROUP, never_run, reads=UpgradedEvent)
+            consumer, _ = stand_in_ingest(Phase.SHOWS, GROUP, never_run, take_upgraded)
             await consumer.start()
             first = await client.post(f"/api/admin/dlq/{item['id']}/replay")
             assert first.status_code == 200, first.text

@@ -13,9 +13,8 @@ from mysetlist_catalog_ingest.phase import CatalogPhase
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import Phase
 from mysetlist_common.messaging.kafka import make_broker
-from mysetlist_common.phases.ingest import INTAKE, phase_intake
+from mysetlist_common.phases.ingest import ingest_app, phase_intake
 from mysetlist_common.settings import get_settings
-from mysetlist_common.web.service import service_app
 
 
 def create_app() -> FastAPI:
@@ -28,25 +27,15 @@ def create_app() -> FastAPI:
     phase = CatalogPhase(settings, sessions, http)
     backfill = IsrcBackfill(settings, sessions, http, phase.activity)
     phase.on_stored = backfill.schedule
-    intake = phase_intake(broker, Phase.CATALOG, phase)
+    intake = phase_intake(broker, CONSUMER, Phase.CATALOG, phase)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.phase = phase
         app.state.backfill = backfill
-        backfill.start()
         try:
             yield
-        finally:  # the broker has stopped by now: no phase uses the client any more
-            await backfill.stop()
+        finally:  # the workers and the broker have stopped by now: nothing uses the client any more
             await http.aclose()
 
-    return service_app(
-        CONSUMER,
-        broker,
-        lifespan=lifespan,
-        routers=[consumers.router()],
-        context={INTAKE: intake},
-        workers=[intake.runner],
-        version="0.1.0",
-    )
+    return ingest_app(broker, intake, consumers.router(), lifespan=lifespan, workers=[backfill])

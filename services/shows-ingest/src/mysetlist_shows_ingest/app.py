@@ -9,9 +9,8 @@ from fastapi import FastAPI
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import Phase
 from mysetlist_common.messaging.kafka import make_broker
-from mysetlist_common.phases.ingest import INTAKE, phase_intake
+from mysetlist_common.phases.ingest import ingest_app, phase_intake
 from mysetlist_common.settings import get_settings
-from mysetlist_common.web.service import service_app
 from mysetlist_shows_ingest import consumers
 from mysetlist_shows_ingest.consumers import CONSUMER
 from mysetlist_shows_ingest.phase import ShowsPhase
@@ -21,7 +20,7 @@ def create_app() -> FastAPI:
     broker = make_broker(CONSUMER)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
     phase = ShowsPhase(get_settings(), session_factory(), http)
-    intake = phase_intake(broker, Phase.SHOWS, phase)
+    intake = phase_intake(broker, CONSUMER, Phase.SHOWS, phase)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,12 +29,4 @@ def create_app() -> FastAPI:
         finally:
             await http.aclose()
 
-    return service_app(
-        CONSUMER,
-        broker,
-        lifespan=lifespan,
-        routers=[consumers.router()],
-        context={INTAKE: intake},
-        workers=[intake.runner],
-        version="0.1.0",
-    )
+    return ingest_app(broker, intake, consumers.router(), lifespan=lifespan)

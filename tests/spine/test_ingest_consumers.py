@@ -1,19 +1,22 @@
-"""The shows-ingest handler on FastStream's in-memory broker: a readable ImportRequested enqueues the
-shows phase once (inbox) and wakes the runner; an unreadable one is dead-lettered."""
+"""Both ingest services' consumers on FastStream's in-memory broker: a readable ImportRequested enqueues
+the service's phase once (the inbox of its own group) and wakes the runner; an unreadable one is
+dead-lettered. The real-broker delivery guarantees are in test_delivery.py."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
+from mysetlist_catalog_ingest import consumers as catalog_consumers
 from mysetlist_common.messaging.events import ImportRequested, ImportRequestedEvent, Phase
 from mysetlist_common.messaging.topics import IMPORTS_REQUESTED, dead_letter, topic
 from mysetlist_common.phases import ingest
 from mysetlist_common.phases.ingest import INTAKE, PhaseIntake
-from mysetlist_shows_ingest import consumers
+from mysetlist_shows_ingest import consumers as shows_consumers
 
 
 class Sessions:
@@ -29,8 +32,11 @@ class Runner:
         self.woken += 1
 
 
+@pytest.mark.parametrize(
+    ("consumers", "phase"), [(shows_consumers, Phase.SHOWS), (catalog_consumers, Phase.CATALOG)]
+)
 async def test_a_readable_request_is_enqueued_once_and_an_unreadable_one_dead_lettered(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, consumers: ModuleType, phase: Phase
 ) -> None:
     seen: set[tuple[str, Any]] = set()
     enqueued: list[tuple[Phase, ImportRequestedEvent]] = []
@@ -47,7 +53,7 @@ async def test_a_readable_request_is_enqueued_once_and_an_unreadable_one_dead_le
     monkeypatch.setattr(ingest, "enqueue", enqueue)
     broker, runner, parked = KafkaBroker(), Runner(), []
     broker.include_router(consumers.router())
-    broker.context.set_global(INTAKE, PhaseIntake(Phase.SHOWS, Sessions(), runner))  # type: ignore[arg-type]
+    broker.context.set_global(INTAKE, PhaseIntake(consumers.CONSUMER, phase, Sessions(), runner))  # type: ignore[arg-type]
 
     @broker.subscriber(dead_letter(IMPORTS_REQUESTED))
     async def dead_letters(message: KafkaMessage) -> None:
@@ -62,6 +68,6 @@ async def test_a_readable_request_is_enqueued_once_and_an_unreadable_one_dead_le
         await test.publish(body, topic(IMPORTS_REQUESTED))
         await test.publish(body, topic(IMPORTS_REQUESTED))  # redelivered: the inbox drops it
         await test.publish(unreadable, topic(IMPORTS_REQUESTED))
-    assert enqueued == [(Phase.SHOWS, requested)]
+    assert enqueued == [(phase, requested)]
     assert {group for group, _ in seen} == {consumers.CONSUMER}
     assert runner.woken == 2 and parked == [unreadable]
