@@ -39,15 +39,18 @@ async def measure(sim_url: str, env: dict[str, str]) -> dict[str, Any]:
         results: dict[str, Any] = {}
         for profile in PROFILES:
             artist = next(a for a in artists if a["profile"] == profile)
-            tm_id = artist["tm_attraction_id"]
+            tm_attraction_id = artist["tm_attraction_id"]
             runs = []
             for _ in range(RUNS):
                 async with engine.begin() as conn:  # a first import every time
                     await conn.execute(text("DELETE FROM artist"))
                     await conn.execute(text("DELETE FROM venue"))
-                    artist_id = await conn.scalar(shell, {"n": tm_id, "s": f"tm-{tm_id.lower()}", "t": tm_id})
+                    artist_id = await conn.scalar(
+                        shell,
+                        {"n": tm_attraction_id, "s": f"tm-{tm_attraction_id.lower()}", "t": tm_attraction_id},
+                    )
                 sent = time.perf_counter()
-                outcome = await imports.run(artist_id, "shows", tm_attraction_id=tm_id)
+                outcome = await imports.run(artist_id, "shows", tm_attraction_id=tm_attraction_id)
                 wall = time.perf_counter() - sent
                 runs.append({"phase_s": outcome.payload.duration_s, "wall_s": wall, **outcome.payload.counts})
             median = statistics.median(r["phase_s"] for r in runs)

@@ -215,9 +215,9 @@ class Imports:
         )
 
         payload = ImportRequested(tm_attraction_id=tm_attraction_id)
-        request = ImportRequestedEvent(import_id=uuid.uuid4(), artist_id=artist_id, payload=payload)
+        requested = ImportRequestedEvent(import_id=uuid.uuid4(), artist_id=artist_id, payload=payload)
         await self.producer.send_and_wait(
-            f"{self.prefix}imports.requested", request.model_dump_json().encode(), key=request.key
+            f"{self.prefix}imports.requested", requested.model_dump_json().encode(), key=requested.key
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -226,12 +226,12 @@ class Imports:
                     event = progress_event_adapter.validate_json(message.value)
                     if not isinstance(event, PhaseCompletedEvent | PhaseFailedEvent):
                         continue
-                    if event.import_id != request.import_id or event.payload.phase != phase:
+                    if event.import_id != requested.import_id or event.payload.phase != phase:
                         continue
                     if isinstance(event, PhaseFailedEvent):
                         raise RuntimeError(f"{phase} phase of artist {artist_id} failed: {event.payload}")
                     return event
-        raise TimeoutError(f"no end of the {phase} phase of import {request.import_id}")
+        raise TimeoutError(f"no end of the {phase} phase of import {requested.import_id}")
 
 
 def percentiles(samples_s: Sequence[float]) -> dict[str, float]:

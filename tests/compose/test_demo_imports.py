@@ -68,11 +68,11 @@ def test_demo_import_stored_exactly_the_truth(profile: str) -> None:
     resilience = load("tests/e2e/test_resilience.py")  # stored(): the artist's shows and venues
     catalog = load("services/catalog-ingest/tests/test_catalog_real.py")  # check_against_truth()
     artist = next(a for a in demo_artists() if a["profile"] == profile)
-    tm_id = artist["tm_attraction_id"]
-    found = get(f"{GATEWAY}/api/artists/by-slug/tm-{tm_id.lower()}")
+    tm_attraction_id = artist["tm_attraction_id"]
+    found = get(f"{GATEWAY}/api/artists/by-slug/tm-{tm_attraction_id.lower()}")
     status = get(f"{GATEWAY}/api/artists/{found['id']}/status")
     assert status["stage"] == "completed", status
-    truth = get(f"{SIMULATOR}/_sim/truth/{tm_id}")
+    truth = get(f"{SIMULATOR}/_sim/truth/{tm_attraction_id}")
 
     shows, venues = asyncio.run(resilience.stored(DATABASE, found["id"]))
     assert len(shows) == len(set(shows)), "no duplicate show"

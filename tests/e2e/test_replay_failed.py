@@ -55,16 +55,21 @@ def test_replay_failed_since_reimports_exactly_the_failed(
     good = [a["tm_attraction_id"] for a in sample_artists if a["profile"] == "sparse" and a["events"]][:2]
     with httpx.Client(base_url=live_stack.gateway_url, timeout=30) as http:
         started = {
-            tm_id: http.post("/api/artists/import", json={"tmAttractionId": tm_id}).json()
-            for tm_id in good + UNKNOWN
+            tm_attraction_id: http.post(
+                "/api/artists/import", json={"tmAttractionId": tm_attraction_id}
+            ).json()
+            for tm_attraction_id in good + UNKNOWN
         }
-        stages = {tm_id: finished(http, s["artistId"], live_stack) for tm_id, s in started.items()}
+        stages = {
+            tm_attraction_id: finished(http, s["artistId"], live_stack)
+            for tm_attraction_id, s in started.items()
+        }
         assert stages == {**dict.fromkeys(good, "completed"), **dict.fromkeys(UNKNOWN, "failed")}
 
         dry = mysetlist(live_stack, "replay", "--failed-since", since, "--dry-run")
         assert dry.returncode == 0, dry.stdout + dry.stderr
-        assert all(tm_id in dry.stdout for tm_id in UNKNOWN) and not any(
-            tm_id in dry.stdout for tm_id in good
+        assert all(tm_attraction_id in dry.stdout for tm_attraction_id in UNKNOWN) and not any(
+            tm_attraction_id in dry.stdout for tm_attraction_id in good
         )
         assert "would start" in dry.stdout
         assert all(http.get(f"/api/artists/{started[t]['artistId']}").json()["lastImport"]["importId"]
@@ -73,10 +78,12 @@ def test_replay_failed_since_reimports_exactly_the_failed(
         run = mysetlist(live_stack, "replay", "--failed-since", since)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "replayed: 2 new, 0 joining" in run.stdout
-        for tm_id in UNKNOWN:
-            latest = http.get(f"/api/artists/{started[tm_id]['artistId']}").json()["lastImport"]
-            assert latest["importId"] != started[tm_id]["importId"], "a replay is a new import"
+        for tm_attraction_id in UNKNOWN:
+            latest = http.get(f"/api/artists/{started[tm_attraction_id]['artistId']}").json()["lastImport"]
+            assert latest["importId"] != started[tm_attraction_id]["importId"], "a replay is a new import"
             assert latest["importId"] in run.stdout
-        for tm_id in good:
-            latest = http.get(f"/api/artists/{started[tm_id]['artistId']}").json()["lastImport"]
-            assert latest["importId"] == started[tm_id]["importId"], "a completed import is not replayed"
+        for tm_attraction_id in good:
+            latest = http.get(f"/api/artists/{started[tm_attraction_id]['artistId']}").json()["lastImport"]
+            assert latest["importId"] == started[tm_attraction_id]["importId"], (
+                "a completed import is not replayed"
+            )

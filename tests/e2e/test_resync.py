@@ -119,13 +119,13 @@ def reset_stats(stack: Any) -> None:
     call(f"{stack.simulator_url}/_sim/stats/reset", "POST", {})
 
 
-def sim_events(stack: Any, tm_id: str) -> dict[str, dict[str, Any]]:
+def sim_events(stack: Any, tm_attraction_id: str) -> dict[str, dict[str, Any]]:
     """Every event of the attraction as the simulator lists it now (date windows under the paging limit)."""
     found: dict[str, dict[str, Any]] = {}
     for window in ("endDateTime=2024-06-30T23:59:59Z", "startDateTime=2024-07-01T00:00:00Z"):
         for page in range(5):
             url = (
-                f"{stack.simulator_url}/discovery/v2/events.json?apikey={TM_KEY}&attractionId={tm_id}"
+                f"{stack.simulator_url}/discovery/v2/events.json?apikey={TM_KEY}&attractionId={tm_attraction_id}"
                 f"&size=200&page={page}&includeTBA=yes&includeTBD=yes&{window}"
             )
             body = call(url)

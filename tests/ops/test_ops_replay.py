@@ -48,8 +48,10 @@ async def test_replay_selections_dry_run_and_join(admin_env: dict[str, str]) -> 
 
     async with running_app(create_app()) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
 
-        async def kick(tm_id: str) -> dict[str, Any]:
-            return dict((await client.post("/api/artists/import", json={"tmAttractionId": tm_id})).json())
+        async def kick(tm_attraction_id: str) -> dict[str, Any]:
+            return dict(
+                (await client.post("/api/artists/import", json={"tmAttractionId": tm_attraction_id})).json()
+            )
 
         async def replay(**body: Any) -> dict[str, Any]:
             response = await client.post("/api/admin/replay", json=body, headers=admin_env)

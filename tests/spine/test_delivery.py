@@ -36,8 +36,10 @@ def quick_watchdog(stack_env: dict[str, str]) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-async def start_import(client: httpx.AsyncClient, gateway: str, tm_id: str) -> tuple[UUID, UUID]:
-    body = (await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_id})).json()
+async def start_import(client: httpx.AsyncClient, gateway: str, tm_attraction_id: str) -> tuple[UUID, UUID]:
+    body = (
+        await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_attraction_id})
+    ).json()
     return UUID(body["artistId"]), UUID(body["importId"])
 
 

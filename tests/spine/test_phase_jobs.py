@@ -55,8 +55,8 @@ async def stack(catalog: Work) -> AsyncIterator[tuple[str, str, list[PhaseRunner
         yield gateway, progress, runners
 
 
-async def kickoff(client: httpx.AsyncClient, gateway: str, tm_id: str) -> dict[str, Any]:
-    response = await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_id})
+async def kickoff(client: httpx.AsyncClient, gateway: str, tm_attraction_id: str) -> dict[str, Any]:
+    response = await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_attraction_id})
     assert response.status_code == 200, response.text
     return dict(response.json())
 

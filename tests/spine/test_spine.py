@@ -71,8 +71,8 @@ async def spine(
         yield gateway, progress, phases
 
 
-async def kickoff(client: httpx.AsyncClient, gateway: str, tm_id: str) -> dict:
-    response = await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_id})
+async def kickoff(client: httpx.AsyncClient, gateway: str, tm_attraction_id: str) -> dict:
+    response = await client.post(f"{gateway}/api/artists/import", json={"tmAttractionId": tm_attraction_id})
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -71,10 +71,10 @@ async def artists(database_url: str, simulator_url: str, imported: dict[str, UUI
     conn = await connect(database_url)
     try:
         async with httpx.AsyncClient(base_url=simulator_url, timeout=30) as sim:
-            for tm_id, artist_id in imported.items():
-                expected = (await sim.get(f"/_sim/truth/{tm_id}")).raise_for_status().json()
+            for tm_attraction_id, artist_id in imported.items():
+                expected = (await sim.get(f"/_sim/truth/{tm_attraction_id}")).raise_for_status().json()
                 found = await truth.stored(conn, artist_id)
-                verdict.problems += [f"{tm_id}: {p}" for p in truth.problems(found, expected)]
+                verdict.problems += [f"{tm_attraction_id}: {p}" for p in truth.problems(found, expected)]
                 count(verdict, found, expected)
         verdict.rows_duplicated += await duplicates(conn)
         verdict.phase_starts = int(

@@ -58,11 +58,11 @@ class Driver:
         """One import per artist (every sample artist by default), through the gateway."""
         with httpx.Client(base_url=self.cluster.gateway_url, timeout=30) as gateway:
             for artist in artists or self.sample_artists():
-                tm_id = artist["tm_attraction_id"]
-                body = gateway.post("/api/artists/import", json={"tmAttractionId": tm_id})
+                tm_attraction_id = artist["tm_attraction_id"]
+                body = gateway.post("/api/artists/import", json={"tmAttractionId": tm_attraction_id})
                 started = body.raise_for_status().json()
                 self.imports[started["importId"]] = UUID(started["artistId"])
-                self.artist_ids[tm_id] = UUID(started["artistId"])
+                self.artist_ids[tm_attraction_id] = UUID(started["artistId"])
 
     def phase_running(self, phase: str, timeout: float = 120.0) -> None:
         """Wait until some import's `phase` has made progress (so a fault lands mid-phase)."""

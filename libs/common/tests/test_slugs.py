@@ -45,11 +45,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def _shell(sessions: async_sessionmaker[AsyncSession], tm_id: str) -> object:
+async def _shell(sessions: async_sessionmaker[AsyncSession], tm_attraction_id: str) -> object:
     async with sessions.begin() as session:
         return await session.scalar(
             text("INSERT INTO artist (name, slug, tm_attraction_id) VALUES (:id, :slug, :tm) RETURNING id"),
-            {"id": tm_id, "tm": tm_id, "slug": f"tm-{tm_id.lower()}"},
+            {"id": tm_attraction_id, "tm": tm_attraction_id, "slug": f"tm-{tm_attraction_id.lower()}"},
         )
 
 

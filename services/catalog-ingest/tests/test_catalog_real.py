@@ -653,12 +653,12 @@ async def run_phase(service: CatalogService, artist_id: UUID, transport: Breakin
     from mysetlist_catalog_ingest.phase import CatalogPhase
     from mysetlist_common.settings import get_settings
 
-    request = ImportRequestedEvent(
+    requested = ImportRequestedEvent(
         import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id="-")
     )
     async with httpx.AsyncClient(transport=transport) as http:
         phase = CatalogPhase(get_settings(), service.sessions, http)
-        return await phase.run(request, cast(PhaseReporter, Progress()))
+        return await phase.run(requested, cast(PhaseReporter, Progress()))
 
 
 async def test_a_malformed_track_and_album_are_skipped_counted_and_the_track_decided(

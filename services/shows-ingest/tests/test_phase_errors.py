@@ -35,19 +35,19 @@ def _ticketmaster(attraction: Any, events: Any) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-async def _run(tm_id: str, transport: httpx.MockTransport) -> tuple[PhaseError, UUID]:
+async def _run(tm_attraction_id: str, transport: httpx.MockTransport) -> tuple[PhaseError, UUID]:
     sessions = session_factory()
     async with sessions.begin() as session:
         artist_id = await session.scalar(
             text("INSERT INTO artist (name, slug, tm_attraction_id) VALUES (:n, :s, :t) RETURNING id"),
-            {"n": tm_id, "s": f"tm-{tm_id.lower()}", "t": tm_id},
+            {"n": tm_attraction_id, "s": f"tm-{tm_attraction_id.lower()}", "t": tm_attraction_id},
         )
-    request = ImportRequestedEvent(
-        import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id=tm_id)
+    requested = ImportRequestedEvent(
+        import_id=uuid4(), artist_id=artist_id, payload=ImportRequested(tm_attraction_id=tm_attraction_id)
     )
     async with httpx.AsyncClient(transport=transport) as http:
         with pytest.raises(PhaseError) as caught:
-            await ShowsPhase(get_settings(), sessions, http).run(request, cast(PhaseReporter, Progress()))
+            await ShowsPhase(get_settings(), sessions, http).run(requested, cast(PhaseReporter, Progress()))
     return caught.value, artist_id
 
 
@@ -61,9 +61,11 @@ EMPTY_PAGE = {"page": {"size": 200, "totalElements": 0, "totalPages": 0, "number
 
 
 async def test_a_malformed_attraction_fails_the_phase_naming_it(stack_env: dict[str, str]) -> None:
-    tm_id = f"K8vBroken{uuid4().hex[:6]}"
-    error, artist_id = await _run(tm_id, _ticketmaster({"id": tm_id, "images": []}, EMPTY_PAGE))
-    assert str(error) == f"Ticketmaster sent a malformed attraction {tm_id}: name: Field required"
+    tm_attraction_id = f"K8vBroken{uuid4().hex[:6]}"
+    error, artist_id = await _run(
+        tm_attraction_id, _ticketmaster({"id": tm_attraction_id, "images": []}, EMPTY_PAGE)
+    )
+    assert str(error) == f"Ticketmaster sent a malformed attraction {tm_attraction_id}: name: Field required"
     assert error.retryable
     async with session_factory()() as session:
         synced = await session.scalar(
@@ -73,11 +75,11 @@ async def test_a_malformed_attraction_fails_the_phase_naming_it(stack_env: dict[
 
 
 async def test_a_non_object_events_page_fails_the_phase_and_stores_no_show(stack_env: dict[str, str]) -> None:
-    tm_id = f"K8vListy{uuid4().hex[:6]}"
-    attraction = {"id": tm_id, "name": "A Band"}
-    error, _ = await _run(tm_id, _ticketmaster(attraction, [{"id": "E1", "name": "Show"}]))
+    tm_attraction_id = f"K8vListy{uuid4().hex[:6]}"
+    attraction = {"id": tm_attraction_id, "name": "A Band"}
+    error, _ = await _run(tm_attraction_id, _ticketmaster(attraction, [{"id": "E1", "name": "Show"}]))
     assert str(error) == (
-        f"Ticketmaster sent a malformed events page 1 of attraction {tm_id}: "
+        f"Ticketmaster sent a malformed events page 1 of attraction {tm_attraction_id}: "
         "an events page must be a JSON object, got list"
     )
     assert error.retryable and await _shows() == 0

@@ -60,10 +60,10 @@ class Driver:
     async def artists(self) -> list[dict[str, Any]]:
         return (await self.sim.get("/_sim/artists")).raise_for_status().json()
 
-    async def truth(self, tm_id: str) -> dict[str, Any]:
-        return (await self.sim.get(f"/_sim/truth/{tm_id}")).raise_for_status().json()
+    async def truth(self, tm_attraction_id: str) -> dict[str, Any]:
+        return (await self.sim.get(f"/_sim/truth/{tm_attraction_id}")).raise_for_status().json()
 
-    async def artist_id(self, tm_id: str) -> UUID:
+    async def artist_id(self, tm_attraction_id: str) -> UUID:
         """The shell row the gateway creates (slug tm-<id>, name = id), or the existing one."""
         async with self.sessions.begin() as session:
             await session.execute(
@@ -71,26 +71,28 @@ class Driver:
                     "INSERT INTO artist (name, slug, tm_attraction_id) VALUES (:name, :slug, :tm)"
                     " ON CONFLICT (tm_attraction_id) DO NOTHING"
                 ),
-                {"name": tm_id, "slug": f"tm-{tm_id.lower()}", "tm": tm_id},
+                {"name": tm_attraction_id, "slug": f"tm-{tm_attraction_id.lower()}", "tm": tm_attraction_id},
             )
             return await session.scalar(
-                text("SELECT id FROM artist WHERE tm_attraction_id = :tm"), {"tm": tm_id}
+                text("SELECT id FROM artist WHERE tm_attraction_id = :tm"), {"tm": tm_attraction_id}
             )
 
-    async def run_import(self, tm_id: str) -> Outcome:
-        request = ImportRequestedEvent(
+    async def run_import(self, tm_attraction_id: str) -> Outcome:
+        requested = ImportRequestedEvent(
             import_id=uuid4(),
-            artist_id=await self.artist_id(tm_id),
-            payload=ImportRequested(tm_attraction_id=tm_id),
+            artist_id=await self.artist_id(tm_attraction_id),
+            payload=ImportRequested(tm_attraction_id=tm_attraction_id),
         )
-        await self.broker.publish(request.model_dump(mode="json"), topic(IMPORTS_REQUESTED), key=request.key)
+        await self.broker.publish(
+            requested.model_dump(mode="json"), topic(IMPORTS_REQUESTED), key=requested.key
+        )
         async with asyncio.timeout(240), self.arrived:
             while True:
-                events = self.events.get(request.import_id, [])
+                events = self.events.get(requested.import_id, [])
                 final = [e for e in events if e["type"] in ("PhaseCompleted", "PhaseFailed")]
                 if final:
                     progress = [e["payload"] for e in events if e["type"] == "PhaseProgress"]
-                    return Outcome(final[0]["type"], final[0]["payload"], progress, request.import_id)
+                    return Outcome(final[0]["type"], final[0]["payload"], progress, requested.import_id)
                 await self.arrived.wait()
 
     async def listen(self, consumer: AIOKafkaConsumer) -> None:
@@ -144,14 +146,14 @@ async def shows(stack_env: dict[str, str], simulator_url: str) -> AsyncIterator[
         get_settings.cache_clear()
 
 
-async def stored(driver: Driver, tm_id: str) -> tuple[set[str], set[str]]:
+async def stored(driver: Driver, tm_attraction_id: str) -> tuple[set[str], set[str]]:
     async with driver.sessions() as session:
         shows = await session.scalars(
             text(
                 "SELECT s.tm_event_id FROM show s JOIN show_artist l ON l.show_id = s.id"
                 " JOIN artist a ON a.id = l.artist_id WHERE a.tm_attraction_id = :t"
             ),
-            {"t": tm_id},
+            {"t": tm_attraction_id},
         )
         venues = await session.scalars(
             text(
@@ -159,7 +161,7 @@ async def stored(driver: Driver, tm_id: str) -> tuple[set[str], set[str]]:
                 " JOIN show_artist l ON l.show_id = s.id JOIN artist a ON a.id = l.artist_id"
                 " WHERE a.tm_attraction_id = :t"
             ),
-            {"t": tm_id},
+            {"t": tm_attraction_id},
         )
         return set(shows), set(venues)
 
@@ -258,14 +260,16 @@ async def test_second_import_changes_no_row(shows: Driver, imported: FirstImport
 
 async def test_injected_faults_give_the_same_result(shows: Driver) -> None:
     artists = [a for a in await shows.artists() if a["profile"] in ("prolific", "mid")]
-    tm_ids = [a["tm_attraction_id"] for a in artists]
+    tm_attraction_ids = [a["tm_attraction_id"] for a in artists]
     async with shows.sessions.begin() as session:  # start from nothing for these artists
-        await session.execute(text("DELETE FROM artist WHERE tm_attraction_id = ANY(:ids)"), {"ids": tm_ids})
+        await session.execute(
+            text("DELETE FROM artist WHERE tm_attraction_id = ANY(:ids)"), {"ids": tm_attraction_ids}
+        )
     faults = {"500": 0.06, "502": 0.06, "503": 0.06, "timeout": 0.06, "truncated": 0.03, "html": 0.03}
     await shows.sim.post("/_sim/config", json={"fault_rates": faults, "timeout_fault_s": 5})
     await shows.sim.post("/_sim/stats/reset")
     try:
-        outcomes = await asyncio.gather(*(shows.run_import(t) for t in tm_ids))
+        outcomes = await asyncio.gather(*(shows.run_import(t) for t in tm_attraction_ids))
         stats = await sim_stats(shows)
     finally:
         await shows.sim.post("/_sim/config", json={"fault_rates": dict.fromkeys(faults, 0)})
@@ -313,10 +317,12 @@ async def test_an_exhausted_daily_quota_parks_the_phase_until_the_reset(
     await assert_matches_truth(shows, artist)
 
 
-async def forget(driver: Driver, tm_ids: list[str]) -> None:
+async def forget(driver: Driver, tm_attraction_ids: list[str]) -> None:
     """Start from nothing for these artists: they, and the shows their imports stored first, are gone."""
     async with driver.sessions.begin() as session:
-        await session.execute(text("DELETE FROM artist WHERE tm_attraction_id = ANY(:ids)"), {"ids": tm_ids})
+        await session.execute(
+            text("DELETE FROM artist WHERE tm_attraction_id = ANY(:ids)"), {"ids": tm_attraction_ids}
+        )
 
 
 async def test_a_support_act_imported_after_its_headliner_gets_exactly_its_shows(shows: Driver) -> None:

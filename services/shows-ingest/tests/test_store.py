@@ -45,11 +45,11 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     await engine.dispose()
 
 
-async def _artist(sessions: async_sessionmaker[AsyncSession], tm_id: str) -> UUID:
+async def _artist(sessions: async_sessionmaker[AsyncSession], tm_attraction_id: str) -> UUID:
     async with sessions.begin() as session:
         return await session.scalar(
             text("INSERT INTO artist (name, slug, tm_attraction_id) VALUES (:n, :s, :t) RETURNING id"),
-            {"n": tm_id, "s": f"tm-{tm_id.lower()}", "t": tm_id},
+            {"n": tm_attraction_id, "s": f"tm-{tm_attraction_id.lower()}", "t": tm_attraction_id},
         )
 
 

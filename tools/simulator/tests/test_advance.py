@@ -34,12 +34,12 @@ async def prolific(sim: httpx.AsyncClient) -> dict[str, Any]:
     return next(a for a in (await sim.get("/_sim/artists")).json() if a["profile"] == "prolific")
 
 
-async def events(sim: httpx.AsyncClient, tm_id: str) -> dict[str, dict[str, Any]]:
+async def events(sim: httpx.AsyncClient, tm_attraction_id: str) -> dict[str, dict[str, Any]]:
     """Every event of the attraction by id, in two date windows (each under the deep-paging limit)."""
     found: dict[str, dict[str, Any]] = {}
     for window in ({"endDateTime": "2024-06-30T23:59:59Z"}, {"startDateTime": "2024-07-01T00:00:00Z"}):
         for page in range(5):
-            params = {"apikey": TM_KEY, "attractionId": tm_id, "size": 200, "page": page}
+            params = {"apikey": TM_KEY, "attractionId": tm_attraction_id, "size": 200, "page": page}
             params |= {"includeTBA": "yes", "includeTBD": "yes", **window}
             body = (await sim.get("/discovery/v2/events.json", params=params)).json()
             found |= {e["id"]: e for e in body.get("_embedded", {}).get("events", [])}
@@ -57,10 +57,10 @@ async def test_thirty_days_change_the_prolific_artist_and_reset_undoes_it(own_si
     answer = (await own_sim.post("/_sim/advance", json={"days": 30})).json()
     assert answer["days"] == 30
     after = await truths(own_sim)
-    tm_id = artist["tm_attraction_id"]
-    old, new = before[tm_id], after[tm_id]
+    tm_attraction_id = artist["tm_attraction_id"]
+    old, new = before[tm_attraction_id], after[tm_attraction_id]
     assert len(set(new["shows"]) - set(old["shows"])) >= 3
-    listed = await events(own_sim, tm_id)
+    listed = await events(own_sim, tm_attraction_id)
     assert set(listed) == set(new["shows"])  # the listing and the truth agree
     changed = {i for i in set(listed) & set(listed_before) if listed[i] != listed_before[i]}
     statuses = {listed[i]["dates"]["status"]["code"] for i in changed}

@@ -30,9 +30,9 @@ async def test_page_size_is_capped_at_200(sim: httpx.AsyncClient, artists: list[
 async def test_deep_paging_error_when_size_times_page_reaches_1000(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    tm_id = pick(artists, "prolific")["tm_attraction_id"]
-    assert (await tm_events(sim, attractionId=tm_id, size=200, page=4)).status_code == 200
-    deep = await tm_events(sim, attractionId=tm_id, size=200, page=5)
+    tm_attraction_id = pick(artists, "prolific")["tm_attraction_id"]
+    assert (await tm_events(sim, attractionId=tm_attraction_id, size=200, page=4)).status_code == 200
+    deep = await tm_events(sim, attractionId=tm_attraction_id, size=200, page=5)
     assert deep.status_code == 400
     assert deep.json()["errors"][0]["code"] == "DIS1035"
 
@@ -62,9 +62,12 @@ async def test_empty_result_has_no_embedded_key(
 async def test_date_window_returns_only_events_inside_it(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    tm_id = pick(artists, "prolific")["tm_attraction_id"]
+    tm_attraction_id = pick(artists, "prolific")["tm_attraction_id"]
     events = await tm_walk(
-        sim, attractionId=tm_id, startDateTime="2024-01-01T00:00:00Z", endDateTime="2024-12-31T23:59:59Z"
+        sim,
+        attractionId=tm_attraction_id,
+        startDateTime="2024-01-01T00:00:00Z",
+        endDateTime="2024-12-31T23:59:59Z",
     )
     assert 0 < len(events) < 1000
     for event in events:
@@ -72,22 +75,22 @@ async def test_date_window_returns_only_events_inside_it(
         assert start["localDate"][:4] in ("2023", "2024", "2025")  # local dates may cross the UTC year
         if "dateTime" in start:
             assert "2024-01-01T00:00:00Z" <= start["dateTime"] <= "2024-12-31T23:59:59Z"
-    bad = await tm_events(sim, attractionId=tm_id, startDateTime="2024-01-01")
+    bad = await tm_events(sim, attractionId=tm_attraction_id, startDateTime="2024-01-01")
     assert bad.status_code == 400
 
 
 async def test_tba_events_dropped_when_a_date_is_sent_unless_included(
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
-    tm_id = pick(artists, "sparse", events=15)["tm_attraction_id"]
+    tm_attraction_id = pick(artists, "sparse", events=15)["tm_attraction_id"]
     window = {"startDateTime": "2000-01-01T00:00:00Z", "endDateTime": "2100-01-01T00:00:00Z"}
 
     def undated(events: list[dict[str, Any]]) -> int:
         return sum(e["dates"]["start"]["dateTBA"] or e["dates"]["start"]["dateTBD"] for e in events)
 
-    assert undated(await tm_walk(sim, attractionId=tm_id)) == 2
-    assert undated(await tm_walk(sim, attractionId=tm_id, **window)) == 0
-    both = await tm_walk(sim, attractionId=tm_id, includeTBA="yes", includeTBD="yes", **window)
+    assert undated(await tm_walk(sim, attractionId=tm_attraction_id)) == 2
+    assert undated(await tm_walk(sim, attractionId=tm_attraction_id, **window)) == 0
+    both = await tm_walk(sim, attractionId=tm_attraction_id, includeTBA="yes", includeTBD="yes", **window)
     assert undated(both) == 2 and len(both) == 15
 
 
@@ -95,15 +98,15 @@ async def test_windowed_import_past_the_deep_paging_limit_finds_exactly_the_trut
     sim: httpx.AsyncClient, artists: list[dict[str, Any]]
 ) -> None:
     prolific = pick(artists, "prolific")
-    tm_id = prolific["tm_attraction_id"]
+    tm_attraction_id = prolific["tm_attraction_id"]
     assert prolific["events"] > 1000
     seen: list[str] = []
     for year in range(2015, 2031):  # one window a year, each under the limit
         window = {"startDateTime": f"{year}-01-01T00:00:00Z", "endDateTime": f"{year}-12-31T23:59:59Z"}
-        seen += [e["id"] for e in await tm_walk(sim, attractionId=tm_id, **window)]
-    undated = await tm_walk(sim, attractionId=tm_id, includeTBA="only", includeTBD="only")
+        seen += [e["id"] for e in await tm_walk(sim, attractionId=tm_attraction_id, **window)]
+    undated = await tm_walk(sim, attractionId=tm_attraction_id, includeTBA="only", includeTBD="only")
     seen += [e["id"] for e in undated]
-    truth = (await sim.get(f"/_sim/truth/{tm_id}")).json()
+    truth = (await sim.get(f"/_sim/truth/{tm_attraction_id}")).json()
     assert sorted(seen) == sorted(truth["shows"])
 
 

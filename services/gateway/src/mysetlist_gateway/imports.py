@@ -24,14 +24,14 @@ def shell_slug(tm_attraction_id: str) -> str:
 
 
 # One statement, one round trip: the artist shell, the running import (or a new one), its status row and
-# its ImportRequested in the outbox. The artist id is known only inside the statement, so the event's
-# artist_id is filled in there. A row committed concurrently after this statement's snapshot leaves the
-# result empty; the caller simply runs it again.
+# its ImportRequested in the outbox. The artist id is known only inside the statement, so the statement
+# adds it to the event it is given. A row committed concurrently after this statement's snapshot leaves
+# the result empty; the caller simply runs it again.
 KICKOFF_SQL = text(
     """
 WITH new_artist AS (
     INSERT INTO artist (name, slug, tm_attraction_id)
-    VALUES (CAST(:tm_id AS text), :shell_slug, CAST(:tm_id AS text))
+    VALUES (CAST(:tm_attraction_id AS text), :shell_slug, CAST(:tm_attraction_id AS text))
     -- no conflict target: a concurrent first kickoff of the artist trips the slug's unique index before
     -- tm_attraction_id's, and only a target-less DO NOTHING turns that into "exists" instead of an error
     ON CONFLICT DO NOTHING
@@ -39,7 +39,7 @@ WITH new_artist AS (
 ), the_artist AS (
     SELECT id, slug FROM new_artist
     UNION ALL
-    SELECT id, slug FROM artist WHERE tm_attraction_id = CAST(:tm_id AS text)
+    SELECT id, slug FROM artist WHERE tm_attraction_id = CAST(:tm_attraction_id AS text)
     LIMIT 1
 ), new_run AS (
     INSERT INTO import_run (id, artist_id, reason, state)
@@ -54,7 +54,8 @@ WITH new_artist AS (
         phases = EXCLUDED.phases, last_seq = 0, updated_at = now()
 ), queued AS (
     INSERT INTO outbox (topic, key, payload)
-    SELECT :topic, artist_id::text, jsonb_set(CAST(:event AS jsonb), '{artist_id}', to_jsonb(artist_id::text))
+    SELECT :topic, artist_id::text,
+        CAST(:event_but_artist AS jsonb) || jsonb_build_object('artist_id', artist_id)
     FROM new_run
 )
 SELECT a.id AS artist_id, a.slug, coalesce(n.id, r.id) AS import_id, n.id IS NOT NULL AS created
@@ -67,6 +68,13 @@ PENDING_PHASES = json.dumps(pending_phases())
 ATTEMPTS = 5
 
 
+def event_but_artist(import_id: UUID, requested: ImportRequested) -> str:
+    """The import's ImportRequestedEvent as JSON, all but the artist id, which the statement adds."""
+    # model_construct builds the envelope without the one field not known yet (the others are all typed)
+    event = ImportRequestedEvent.model_construct(import_id=import_id, payload=requested)  # type: ignore[call-arg]
+    return event.model_dump_json(exclude={"artist_id"})
+
+
 async def start_or_join(
     sessions: async_sessionmaker[AsyncSession],
     relay: OutboxRelay,
@@ -76,19 +84,15 @@ async def start_or_join(
 ) -> ImportAccepted:
     """Join the artist's running import, or open a new one whose ImportRequested the relay will publish."""
     import_id = uuid4()
-    event = ImportRequestedEvent(
-        import_id=import_id,
-        artist_id=UUID(int=0),  # set by the statement
-        payload=ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason, mode=mode),
-    )
+    requested = ImportRequested(tm_attraction_id=tm_attraction_id, reason=reason, mode=mode)
     params = {
-        "tm_id": tm_attraction_id,
+        "tm_attraction_id": tm_attraction_id,
         "shell_slug": shell_slug(tm_attraction_id),
         "import_id": import_id,
         "reason": reason,
         "phases": PENDING_PHASES,
         "topic": topic(IMPORTS_REQUESTED),
-        "event": event.model_dump_json(),
+        "event_but_artist": event_but_artist(import_id, requested),
     }
     for _ in range(ATTEMPTS):
         async with sessions.begin() as session:

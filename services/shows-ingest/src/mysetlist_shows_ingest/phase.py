@@ -30,9 +30,9 @@ class ShowsPhase:
         self.sessions = sessions
         self.http = http
 
-    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
-        attraction_id = request.payload.tm_attraction_id
-        artist_id = request.artist_id
+    async def run(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+        tm_attraction_id = requested.payload.tm_attraction_id
+        artist_id = requested.artist_id
         async with self.sessions() as session:
             known = (
                 await session.execute(
@@ -43,7 +43,7 @@ class ShowsPhase:
             raise PhaseError(f"artist {artist_id} does not exist; the gateway creates it before the import")
         # Incremental: past shows never change, so only upcoming events are asked for. From 00:00Z today:
         # events with a local date only count from then, and an event earlier today is merely re-stored.
-        incremental = request.payload.mode == "incremental" and known.shows_synced_at is not None
+        incremental = requested.payload.mode == "incremental" and known.shows_synced_at is not None
         since = datetime.combine(datetime.now(UTC).date(), time(), UTC) if incremental else None
 
         client = TicketmasterClient(self.http, self.settings)
@@ -52,8 +52,8 @@ class ShowsPhase:
             await reporter.progress(done, total, f"events {label}")
 
         # Both start now: the attraction takes the first budget slot, events page 1 the next.
-        attraction_task = asyncio.create_task(client.attraction(attraction_id))
-        events_task = asyncio.create_task(client.all_events(attraction_id, on_page, since))
+        attraction_task = asyncio.create_task(client.attraction(tm_attraction_id))
+        events_task = asyncio.create_task(client.all_events(tm_attraction_id, on_page, since))
         try:
             attraction = await attraction_task
             async with self.sessions.begin() as session:  # committed at once: the catalog phase waits for it

@@ -48,7 +48,7 @@ async def upsert_venues(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
                 == func.any(bindparam("ids", wanted[i : i + 10 * BATCH], type_=ARRAY(Venue.tm_venue_id.type)))
             )
         )
-        ids.update({tm_id: db_id for tm_id, db_id in found.all()})
+        ids.update({tm_venue_id: db_id for tm_venue_id, db_id in found.all()})
     return ids, changed
 
 

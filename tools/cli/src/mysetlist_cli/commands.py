@@ -42,10 +42,10 @@ def import_artist(
 ) -> None:
     """Import an artist's shows and studio catalog, with live progress per phase and a summary."""
     with make_gateway() as gateway:
-        tm_id, name = resolve.attraction_id(gateway, artist, is_id=is_id)
-        started = gateway.start_import(tm_id)
+        tm_attraction_id, name = resolve.artist_of(gateway, artist, is_id=is_id)
+        started = gateway.start_import(tm_attraction_id)
         verb = "started" if started["created"] else "already running, following"
-        who = f"[bold]{name}[/] ({tm_id})" if name else f"[bold]{tm_id}[/]"
+        who = f"[bold]{name}[/] ({tm_attraction_id})" if name else f"[bold]{tm_attraction_id}[/]"
         console.print(f"import of {who} {verb}: import {started['importId']}")
         if not follow:
             console.print(f"page: {gateway.url}/artists/{started['slug']}")

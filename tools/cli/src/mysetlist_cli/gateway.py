@@ -187,12 +187,12 @@ def _settled(status: ImportStatusDocument, cursor: int | None) -> bool:
 
 
 # Ticketmaster attraction ids look like "K8vZ9171ob7": letters and digits with capitals, no spaces.
-_TM_ID = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Za-z0-9_-]{6,64}$")
+_TM_ATTRACTION_ID = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Za-z0-9_-]{6,64}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-def looks_like_tm_id(text: str) -> bool:
-    return bool(_TM_ID.match(text))
+def looks_like_tm_attraction_id(text: str) -> bool:
+    return bool(_TM_ATTRACTION_ID.match(text))
 
 
 def looks_like_uuid(text: str) -> bool:

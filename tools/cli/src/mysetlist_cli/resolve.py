@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from mysetlist_cli.gateway import CliError, Gateway, looks_like_tm_id, looks_like_uuid
+from mysetlist_cli.gateway import CliError, Gateway, looks_like_tm_attraction_id, looks_like_uuid
 
 AMBIGUOUS_EXIT = 2
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -32,12 +32,12 @@ def pick(text: str, hits: list[dict[str, Any]]) -> dict[str, Any]:
     raise Ambiguous(text, exact or hits)
 
 
-def attraction_id(gateway: Gateway, text: str, *, is_id: bool = False) -> tuple[str, str | None]:
+def artist_of(gateway: Gateway, text: str, *, is_id: bool = False) -> tuple[str, str | None]:
     """(tmAttractionId, name when a search found it) for `mysetlist import`."""
     text = text.strip()
     if not text:
         raise CliError("give an artist name or a Ticketmaster attraction id")
-    if is_id or looks_like_tm_id(text):
+    if is_id or looks_like_tm_attraction_id(text):
         return text, None
     hit = pick(text, gateway.search(text))
     return hit["tmAttractionId"], hit["name"]
@@ -48,7 +48,7 @@ def imported_artist(gateway: Gateway, text: str) -> dict[str, Any]:
     text = text.strip()
     if looks_like_uuid(text):
         return gateway.artist(text)
-    if looks_like_tm_id(text):
+    if looks_like_tm_attraction_id(text):
         found = gateway.artist_by_slug(f"tm-{text.lower()}")  # the kickoff slug stays valid forever
         if found is not None:
             return found

@@ -100,7 +100,7 @@ class Catalog:
         self.seed = seed
         self.ids = ids
         self.artists: list[Artist] = []
-        self.by_tm_id: dict[str, Artist] = {}
+        self.by_tm_attraction_id: dict[str, Artist] = {}
         self.attractions: dict[str, Attraction] = {}
         self.events: dict[str, Event] = {}
         self.venues: list[Venue] = []
@@ -236,7 +236,7 @@ class Catalog:
         if spotify is not None and attraction.mbid is not None:
             Discography(self, rng, artist, spec).build()
         self.artists.append(artist)
-        self.by_tm_id[attraction.id] = artist
+        self.by_tm_attraction_id[attraction.id] = artist
 
     def register(self, album: Album) -> None:
         self.albums[album.id] = album
@@ -271,13 +271,13 @@ class Catalog:
         return copies
 
     # --- truth --------------------------------------------------------------------------------
-    def truth(self, tm_id: str) -> dict[str, list] | None:
+    def truth(self, tm_attraction_id: str) -> dict[str, list] | None:
         """Any attraction's shows: the events generated for it as headliner (those embedding no
         attractions included) and every event that bills it, as headliner or support act."""
-        if tm_id not in self.attractions:
+        if tm_attraction_id not in self.attractions:
             return None
-        artist = self.by_tm_id.get(tm_id)
-        billed = [e for e in self.events.values() if any(a.id == tm_id for a in e.attractions)]
+        artist = self.by_tm_attraction_id.get(tm_attraction_id)
+        billed = [e for e in self.events.values() if any(a.id == tm_attraction_id for a in e.attractions)]
         events = {e.id: e for e in (artist.events if artist else []) + billed}
         shows = sorted(events.values(), key=lambda e: (e.sort_key, e.id))
         venues = dict.fromkeys(e.venue.id for e in shows if e.venue is not None)

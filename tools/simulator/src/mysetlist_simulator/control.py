@@ -38,9 +38,9 @@ async def artists(request: Request) -> Response:
 
 
 async def truth(request: Request) -> Response:
-    sim, tm_id = _sim(request), request.path_params["tm_attraction_id"]
-    sim.population.reveal([tm_id], sim.config.population)
-    found = sim.catalog.truth(tm_id)
+    sim, tm_attraction_id = _sim(request), request.path_params["tm_attraction_id"]
+    sim.population.reveal([tm_attraction_id], sim.config.population)
+    found = sim.catalog.truth(tm_attraction_id)
     if found is None:
         return json_response({"error": "unknown tm_attraction_id"}, 404)
     return json_response(found)

@@ -58,14 +58,19 @@ class Identity:
     index: int
     profile: str
     name: str
-    tm_id: str
+    tm_attraction_id: str
     spotify_id: str | None  # None: not on Spotify (like the fixed sparse artist without a link)
     mbid: str
     has_events: bool
     support: tuple[tuple[str, str], ...]  # (attraction id, name)
 
     def ids(self) -> list[str]:
-        return [self.tm_id, self.mbid, *([self.spotify_id] if self.spotify_id else []), *dict(self.support)]
+        return [
+            self.tm_attraction_id,
+            self.mbid,
+            *([self.spotify_id] if self.spotify_id else []),
+            *dict(self.support),
+        ]
 
 
 class Population:
@@ -109,7 +114,7 @@ class Population:
             index=index,
             profile=profile,
             name=name,
-            tm_id=ids.make("K8vZ917", 4),
+            tm_attraction_id=ids.make("K8vZ917", 4),
             spotify_id=ids.spotify() if linked else None,
             mbid=ids.mbid(),
             has_events=has_events,
@@ -129,7 +134,7 @@ class Population:
         ids.seen.update(me.ids())
         support = [Attraction(i, name, None, None, rng.choice(GENRES)) for i, name in me.support]
         shard = Catalog.shard(self.catalog, ids, support)
-        attraction = Attraction(me.tm_id, me.name, me.spotify_id, me.mbid, rng.choice(GENRES))
+        attraction = Attraction(me.tm_attraction_id, me.name, me.spotify_id, me.mbid, rng.choice(GENRES))
         for a in (attraction, *support):
             shard.attractions[a.id] = a
         spotify = shard.make_spotify_artist(rng, me.name, me.spotify_id) if me.spotify_id else None
@@ -151,7 +156,7 @@ class Population:
         catalog.release_groups_by_mbid.update(shard.release_groups_by_mbid)
         if artist.spotify is not None:
             catalog.albums_by_artist[artist.spotify.id] = shard.albums_by_artist.get(artist.spotify.id, [])
-        catalog.by_tm_id[artist.attraction.id] = artist
+        catalog.by_tm_attraction_id[artist.attraction.id] = artist
         catalog.events_by_attraction[artist.attraction.id] = artist.events
         for act in shard.support_acts:
             catalog.events_by_attraction[act.id] = [e for e in artist.events if act in e.attractions[1:]]
@@ -188,7 +193,7 @@ class Population:
             made = self.members.get(me.index)
             rows.append(
                 {
-                    "tm_attraction_id": me.tm_id,
+                    "tm_attraction_id": me.tm_attraction_id,
                     "spotify_id": me.spotify_id,
                     "mbid": me.mbid,
                     "name": me.name,

@@ -207,11 +207,11 @@ async def events(sim: Sim, request: Request) -> Response:
 
 
 async def attraction(sim: Sim, request: Request) -> Response:
-    tm_id = request.path_params["id"]
-    body = renderer(sim).attractions.get(tm_id)
+    tm_attraction_id = request.path_params["id"]
+    body = renderer(sim).attractions.get(tm_attraction_id)
     if body is None:
         return api_error(
-            404, "DIS1004", f"Resource not found with provided criteria (locale=en-us, id={tm_id})"
+            404, "DIS1004", f"Resource not found with provided criteria (locale=en-us, id={tm_attraction_id})"
         )
     return Response(body, media_type="application/json")
 
@@ -225,7 +225,7 @@ async def attractions(sim: Sim, request: Request) -> Response:
     n = sim.config.population
     names = {a.id: a.name for a in sim.catalog.attractions.values() if not sim.population.hidden(a.id, n)}
     for member in sim.population.visible(n):  # not generated yet: names suffice
-        names.setdefault(member.tm_id, member.name)
+        names.setdefault(member.tm_attraction_id, member.name)
         names.update((i, name) for i, name in member.support if i not in names)
     found = [(i, name) for i, name in names.items() if wanted in normalise(name)]
     found.sort(key=lambda a: (normalise(a[1]) != wanted, a[1]))  # exact matches first

@@ -1,4 +1,6 @@
-"""Event contracts: one envelope, one payload model per event type."""
+"""Event contracts. Each event type X has a payload model `X` (what happened: `ImportRequested`) and an
+envelope `XEvent` (what goes on the wire: ids, time, version, `type: "X"` and the payload). Variables
+holding one are named for the event (`requested`), never `request`, which means an HTTP request here."""
 
 from datetime import UTC, datetime
 from enum import StrEnum

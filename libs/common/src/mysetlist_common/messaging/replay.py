@@ -106,13 +106,13 @@ async def requested_between(start: datetime, end: datetime) -> list[Target]:
     return unique(targets)
 
 
-async def running_imports(session: AsyncSession, tm_ids: list[str]) -> dict[str, UUID]:
+async def running_imports(session: AsyncSession, tm_attraction_ids: list[str]) -> dict[str, UUID]:
     """The running import of each of these artists (those a kickoff would join)."""
     rows = await session.execute(
         text(
             "SELECT a.tm_attraction_id, r.id FROM artist a JOIN import_run r ON r.artist_id = a.id "
             "WHERE r.state = 'running' AND a.tm_attraction_id = ANY(:ids)"
         ),
-        {"ids": tm_ids},
+        {"ids": tm_attraction_ids},
     )
     return {r.tm_attraction_id: r.id for r in rows}

@@ -44,9 +44,9 @@ class PhaseResult:
 class PhaseReporter:
     """Publishes one phase's events for one import, keyed by artist id."""
 
-    def __init__(self, broker: KafkaBroker, request: ImportRequestedEvent, phase: Phase) -> None:
+    def __init__(self, broker: KafkaBroker, requested: ImportRequestedEvent, phase: Phase) -> None:
         self._broker = broker
-        self._request = request
+        self._requested = requested
         self.phase = phase
         self._started = time.monotonic()
 
@@ -58,7 +58,7 @@ class PhaseReporter:
         await self._broker.publish(event.model_dump(mode="json"), topic(IMPORTS_PROGRESS), key=event.key)
 
     def _ids(self) -> dict:
-        return {"import_id": self._request.import_id, "artist_id": self._request.artist_id}
+        return {"import_id": self._requested.import_id, "artist_id": self._requested.artist_id}
 
     async def started(self) -> None:
         self._started = time.monotonic()

@@ -8,7 +8,7 @@ from mysetlist_common.metrics import KICKOFF_LATENCY
 from mysetlist_common.web.http_api import BODY_ERRORS, RATE_LIMITED
 from mysetlist_gateway.deps import Relay, Sessions, kickoff_allowed
 from mysetlist_gateway.imports import start_or_join
-from mysetlist_gateway.schemas.imports import ImportAccepted, ImportRequest
+from mysetlist_gateway.schemas.imports import ImportAccepted, StartImportBody
 
 router = APIRouter(tags=["imports"])
 
@@ -39,7 +39,7 @@ ARTIST_LINKS = {
         **RATE_LIMITED,
     },
 )
-async def start_import(body: ImportRequest, sessions: Sessions, relay: Relay) -> ImportAccepted:
+async def start_import(body: StartImportBody, sessions: Sessions, relay: Relay) -> ImportAccepted:
     started = time.perf_counter()
     try:
         return await start_or_join(sessions, relay, body.tm_attraction_id)

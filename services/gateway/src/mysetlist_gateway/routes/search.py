@@ -97,13 +97,15 @@ async def search(
 
 
 async def _imported(
-    sessions: async_sessionmaker[AsyncSession], tm_ids: list[str]
+    sessions: async_sessionmaker[AsyncSession], tm_attraction_ids: list[str]
 ) -> dict[str, tuple[UUID, str]]:
     """Which of these attractions we know already: one statement for the whole result list."""
-    if not tm_ids:
+    if not tm_attraction_ids:
         return {}
     async with sessions() as session:
         rows = await session.execute(
-            select(Artist.tm_attraction_id, Artist.id, Artist.slug).where(Artist.tm_attraction_id.in_(tm_ids))
+            select(Artist.tm_attraction_id, Artist.id, Artist.slug).where(
+                Artist.tm_attraction_id.in_(tm_attraction_ids)
+            )
         )
-        return {tm_id: (artist_id, slug) for tm_id, artist_id, slug in rows}
+        return {tm_attraction_id: (artist_id, slug) for tm_attraction_id, artist_id, slug in rows}

@@ -119,15 +119,15 @@ class TicketmasterClient:
     def stats(self) -> CallStats:
         return self.api.stats
 
-    async def attraction(self, attraction_id: str) -> Attraction:
+    async def attraction(self, tm_attraction_id: str) -> Attraction:
         try:
             return await self.api.get_parsed(
-                f"attractions/{attraction_id}.json", parse_attraction, f"attraction {attraction_id}"
+                f"attractions/{tm_attraction_id}.json", parse_attraction, f"attraction {tm_attraction_id}"
             )
         except UpstreamError as exc:
             if exc.status == 404:
                 raise UpstreamError(
-                    f"Ticketmaster has no attraction {attraction_id!r}", upstream=UPSTREAM, status=404
+                    f"Ticketmaster has no attraction {tm_attraction_id!r}", upstream=UPSTREAM, status=404
                 ) from exc
             raise
 
@@ -140,7 +140,7 @@ class TicketmasterClient:
         )
 
     async def all_events(
-        self, attraction_id: str, on_page: PageCallback | None = None, since: datetime | None = None
+        self, tm_attraction_id: str, on_page: PageCallback | None = None, since: datetime | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """Every raw event of the attraction (starting at `since`, TBA/TBD included), merged by id, and how
         many could not be reached."""
@@ -161,7 +161,7 @@ class TicketmasterClient:
         window: Window | None = Window(start=since)
         grand_total: int | None = None
         while window is not None:
-            reached, total = await self._window(attraction_id, window, note, grand_total)
+            reached, total = await self._window(tm_attraction_id, window, note, grand_total)
             if grand_total is None:
                 grand_total = total
             if total <= self._reach:
@@ -177,7 +177,7 @@ class TicketmasterClient:
         return self.page_size * math.ceil(DEEP_PAGING_LIMIT / self.page_size)
 
     async def _window(
-        self, attraction_id: str, window: Window, note: Note, grand_total: int | None
+        self, tm_attraction_id: str, window: Window, note: Note, grand_total: int | None
     ) -> tuple[list[dict[str, Any]], int]:
         """Fetch what paging reaches in one window; return those events and the window's total."""
         label = window.describe()
@@ -185,7 +185,7 @@ class TicketmasterClient:
         request = PageRequest(
             "events.json",
             {
-                "attractionId": attraction_id,
+                "attractionId": tm_attraction_id,
                 "size": self.page_size,
                 "page": 0,
                 "sort": "date,asc",
@@ -196,8 +196,8 @@ class TicketmasterClient:
         def what(asked: PageRequest) -> str:
             number = pages.number(asked)
             if number is None:
-                return f"next events page of attraction {attraction_id}"
-            return f"events page {number + 1} of attraction {attraction_id}"
+                return f"next events page of attraction {tm_attraction_id}"
+            return f"events page {number + 1} of attraction {tm_attraction_id}"
 
         def where(asked: PageRequest) -> str:
             number = pages.number(asked)

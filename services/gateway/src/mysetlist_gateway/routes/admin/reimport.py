@@ -32,7 +32,7 @@ async def reimport(
     mode: ImportMode = "incremental",
 ) -> ImportAccepted:
     async with sessions() as session:
-        tm_id = await session.scalar(select(Artist.tm_attraction_id).where(Artist.id == artist_id))
-    if tm_id is None:
+        tm_attraction_id = await session.scalar(select(Artist.tm_attraction_id).where(Artist.id == artist_id))
+    if tm_attraction_id is None:
         raise HTTPException(404, "unknown artist")
-    return await start_or_join(sessions, relay, tm_id, reason, mode)
+    return await start_or_join(sessions, relay, tm_attraction_id, reason, mode)
