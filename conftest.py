@@ -69,6 +69,17 @@ def _is_local(host: str) -> bool:
     return host in {"localhost", "::1", "[::1]"} or host.startswith("127.")
 
 
+def _start_if_local(host: str, start: Callable[[], object], what: str) -> None:
+    """A loopback address nobody serves yet gets the stack's server started on it (under the stack's lock,
+    as `make up` starts it); one that cannot start fails the session with the stack's reason."""
+    if _is_local(host):
+        try:
+            with stack_lock():
+                start()
+        except StackError as err:
+            pytest.fail(f"cannot start {what}: {err}")
+
+
 # ---------------------------------------------------------------- tools the file checks call
 
 
@@ -196,12 +207,8 @@ def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
     if CONTAINERS:
         return str(request.getfixturevalue("_kafka_container"))
     bootstrap = bootstrap_servers()
-    if _is_local(bootstrap.split(",")[0].rsplit(":", 1)[0]):
-        try:
-            with stack_lock():
-                Kafka().start()
-        except StackError as err:
-            pytest.fail(f"cannot start Kafka: {err}")
+    host = bootstrap.split(",")[0].rsplit(":", 1)[0]
+    _start_if_local(host, lambda: Kafka().start(), "Kafka")
     return bootstrap
 
 
@@ -222,12 +229,8 @@ def _postgres_url(request: pytest.FixtureRequest) -> str:
     if CONTAINERS:
         return str(request.getfixturevalue("_postgres_container"))
     url = stack_database_url()
-    if _is_local(urllib.parse.urlsplit(url).hostname or ""):
-        try:
-            with stack_lock():
-                Postgres(url=url).start()
-        except StackError as err:
-            pytest.fail(f"cannot start PostgreSQL: {err}")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    _start_if_local(host, lambda: Postgres(url=url).start(), "PostgreSQL")
     return str(url)
 
 
