@@ -69,6 +69,28 @@ def _is_local(host: str) -> bool:
     return host in {"localhost", "::1", "[::1]"} or host.startswith("127.")
 
 
+def _real_server(
+    request: pytest.FixtureRequest,
+    container: str,
+    address: str,
+    host: str,
+    start: Callable[[], object],
+    what: str,
+) -> str:
+    """`address` (the environment's, else the stack's); a loopback `host` gets the stack's server started on
+    it (under the stack's lock, as `make up` starts it; starting twice is harmless), one that
+    cannot start fails the session with the stack's reason. In container mode: the `container` fixture's."""
+    if CONTAINERS:
+        return str(request.getfixturevalue(container))
+    if _is_local(host):
+        try:
+            with stack_lock():
+                start()
+        except StackError as err:
+            pytest.fail(f"cannot start {what}: {err}")
+    return address
+
+
 # ---------------------------------------------------------------- tools the file checks call
 
 
@@ -193,16 +215,9 @@ def _postgres_container() -> Iterator[str]:
 def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
     """Bootstrap servers of a real Kafka broker: KAFKA_BOOTSTRAP_SERVERS, else the stack's. A loopback
     address nobody serves yet gets the stack's broker started on it. In container mode: the container's."""
-    if CONTAINERS:
-        return str(request.getfixturevalue("_kafka_container"))
     bootstrap = bootstrap_servers()
-    if _is_local(bootstrap.split(",")[0].rsplit(":", 1)[0]):
-        try:
-            with stack_lock():
-                Kafka().start()
-        except StackError as err:
-            pytest.fail(f"cannot start Kafka: {err}")
-    return bootstrap
+    host = bootstrap.split(",")[0].rsplit(":", 1)[0]
+    return _real_server(request, "_kafka_container", bootstrap, host, lambda: Kafka().start(), "Kafka")
 
 
 @pytest.fixture(scope="module")
@@ -219,16 +234,11 @@ def topic_prefix(request: pytest.FixtureRequest) -> str:
 def _postgres_url(request: pytest.FixtureRequest) -> str:
     """URL of the application role on a real server: DATABASE_URL, else the stack's cluster. A loopback
     address nobody serves yet gets the stack's cluster started on it. In container mode: the container's."""
-    if CONTAINERS:
-        return str(request.getfixturevalue("_postgres_container"))
     url = stack_database_url()
-    if _is_local(urllib.parse.urlsplit(url).hostname or ""):
-        try:
-            with stack_lock():
-                Postgres(url=url).start()
-        except StackError as err:
-            pytest.fail(f"cannot start PostgreSQL: {err}")
-    return str(url)
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return _real_server(
+        request, "_postgres_container", url, host, lambda: Postgres(url=url).start(), "PostgreSQL"
+    )
 
 
 def _with_database(url: str, name: str) -> str:

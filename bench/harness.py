@@ -8,7 +8,6 @@ import functools
 import importlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -17,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mysetlist_devtools.processes import serving_process
 
 if TYPE_CHECKING:
     from mysetlist_common.messaging.events import PhaseCompletedEvent
@@ -81,25 +82,9 @@ def database(server_url: str, name: str) -> Iterator[str]:
 def process(argv: Sequence[str], env: dict[str, str], health: str, log_name: str) -> Iterator[None]:
     """A child process that must answer `health` before the benchmark goes on; stopped afterwards.
     Its output goes to bench-results/logs/`log_name`."""
-    http_ok = stack_tool("probes").http_ok
     LOGS.mkdir(parents=True, exist_ok=True)
-    log = LOGS / log_name
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(list(argv), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while not http_ok(health):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{' '.join(argv)} did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+    with serving_process(argv, env, health, LOGS / log_name, cwd=REPO, start_within_s=90, stop_within_s=20):
         yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def python(module: str, *args: str) -> list[str]:

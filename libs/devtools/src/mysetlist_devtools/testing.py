@@ -3,11 +3,7 @@
 import asyncio
 import os
 import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -19,6 +15,7 @@ from fastapi import FastAPI
 
 from mysetlist_common.messaging.events import ImportRequestedEvent
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_devtools.processes import serving_process
 
 if TYPE_CHECKING:
     from asgi_lifespan import LifespanManager
@@ -77,14 +74,6 @@ class StandInPhase:
         return await self.work(requested, reporter)
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextmanager
 def simulator_process(
     log: Path, sim_env: Mapping[str, str] | None = None, start_within_s: float = 120
@@ -93,23 +82,7 @@ def simulator_process(
     its output in `log`; yields its base URL once /healthz answers, and stops it (terminate, then kill)."""
     port = free_port()
     env = {**os.environ, **(sim_env or {}), "SIM_PORT": str(port)}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + start_within_s
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not become healthy on {url}:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+    argv = [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)]
+    with serving_process(argv, env, f"{url}/healthz", log, start_within_s=start_within_s):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

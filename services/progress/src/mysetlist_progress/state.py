@@ -93,11 +93,8 @@ def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
             done = p.counts.get("done", phase.total or phase.done)
             phase = phase.model_copy(
                 update={
-                    "state": "completed",
-                    "ended_at": at,
-                    "duration": p.duration_s,
+                    **_ended("completed", at, p.duration_s),
                     "counts": p.counts,
-                    "percent": 100.0,
                     "done": done,
                     "total": phase.total or done,
                     "message": p.message or "done",
@@ -106,16 +103,18 @@ def apply_event(phases: Phases, event: ProgressEvent) -> Phases:
         case PhaseFailedEvent(payload=p):
             phase = phase.model_copy(
                 update={
-                    "state": "failed",
-                    "ended_at": at,
-                    "duration": p.duration_s,
+                    **_ended("failed", at, p.duration_s),
                     "error": p.error,
                     "retryable": p.retryable,
-                    "percent": 100.0,
                     "message": p.error,
                 }
             )
     return {**pending(), **phases, name: phase}  # every phase listed, whichever spoke first
+
+
+def _ended(state: str, at: datetime, duration_s: float | None) -> dict[str, Any]:
+    """What every ended phase records, whether it completed or failed: when, how long, and a full bar."""
+    return {"state": state, "ended_at": at, "duration": duration_s, "percent": 100.0}
 
 
 def failed_as_stalled(phase: PhaseRecord | None, stall_after_s: float) -> PhaseRecord:
