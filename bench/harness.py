@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import importlib
 import os
 import statistics
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mysetlist_devtools.processes import serving_process
+from mysetlist_devtools.stack_tools import stack_tool
 
 if TYPE_CHECKING:
     from mysetlist_common.messaging.events import PhaseCompletedEvent
@@ -26,15 +25,6 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench-results"
 LOGS = RESULTS / "logs"
 IMPORT_TOPICS = ("imports.requested", "imports.progress")
-
-
-@functools.cache
-def stack_tool(name: str) -> Any:
-    """A module of tools/stack (probes, kafka_broker, postgres_cluster, python_services, processes, ...):
-    the same code as `make up`, standard library only, so importable as it is."""
-    if str(REPO / "tools" / "stack") not in sys.path:
-        sys.path.append(str(REPO / "tools" / "stack"))
-    return importlib.import_module(name)
 
 
 def servers() -> tuple[str, str]:

@@ -10,8 +10,6 @@ files and process groups): the trials only call `kill`, `start`, `kill_kafka` an
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib
 import os
 import signal
 import subprocess
@@ -21,17 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mysetlist_devtools.stack_tools import stack_tool
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-@functools.cache
-def stack_tool(name: str) -> Any:
-    """A module of tools/stack (stdlib only): the same code as `make up`. kafka_broker and postgres_cluster
-    run the servers, replicas says how many processes of a service run and where, processes how the stack
-    knows and stops them, probes and python_services the rest."""
-    if str(REPO / "tools" / "stack") not in sys.path:
-        sys.path.append(str(REPO / "tools" / "stack"))
-    return importlib.import_module(name)
 
 
 PORT_STEP = 100
