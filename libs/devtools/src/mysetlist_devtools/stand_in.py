@@ -8,8 +8,8 @@ from faststream.kafka import KafkaBroker
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.messaging.kafka import consumer_router, make_broker
 from mysetlist_common.phases.ingest import INTAKE, Intake, phase_consumer, phase_intake, take_phase
-from mysetlist_common.phases.phase_jobs import PhaseRunner
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_common.phases.runner import PhaseRunner
 from mysetlist_devtools.testing import StandInPhase
 
 
