@@ -15,8 +15,8 @@ from sqlalchemy import text
 from mysetlist_common.db.session import session_factory
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.messaging.kafka import ensure_topics
-from mysetlist_common.phases.phase_jobs import PhaseRunner
 from mysetlist_common.phases.reporting import PhaseError, PhaseReporter, PhaseResult
+from mysetlist_common.phases.runner import PhaseRunner
 from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.web.sse import SseEvent, read_sse
 from mysetlist_devtools.stand_in import stand_in_ingest

@@ -11,8 +11,9 @@ from prometheus_client import REGISTRY
 from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.ledger import MemoryLedger
 from mysetlist_common.upstream.budget.policy import Policy
+from mysetlist_common.upstream.http.backoff import Backoff
 from mysetlist_common.upstream.http.classify import Verdict, classify_default
-from mysetlist_common.upstream.http.client import Backoff, UpstreamClient
+from mysetlist_common.upstream.http.client import UpstreamClient
 from mysetlist_common.upstream.http.errors import UpstreamError, WaitCapExceeded, redact
 
 

@@ -8,8 +8,8 @@ from faststream.kafka import KafkaBroker
 from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.messaging.kafka import make_broker
 from mysetlist_common.phases.ingest import INTAKE, Handler, phase_intake, phase_router, take_phase
-from mysetlist_common.phases.phase_jobs import PhaseRunner
 from mysetlist_common.phases.reporting import PhaseReporter, PhaseResult
+from mysetlist_common.phases.runner import PhaseRunner
 from mysetlist_devtools.testing import StandInPhase
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mysetlist_catalog_ingest.phase import Activity
+from mysetlist_catalog_ingest.activity import Activity
 from mysetlist_catalog_ingest.store import fill_isrcs, songs_missing_isrc
 from mysetlist_common.background import BackgroundLoop
 from mysetlist_common.settings import Settings

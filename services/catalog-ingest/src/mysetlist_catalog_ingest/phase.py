@@ -4,12 +4,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from uuid import UUID
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mysetlist_catalog_ingest.activity import Activity
 from mysetlist_catalog_ingest.catalog import (
     Candidate,
     Verdict,
@@ -21,7 +21,9 @@ from mysetlist_catalog_ingest.catalog import (
     with_known_isrcs,
     with_malformed,
 )
-from mysetlist_catalog_ingest.fetch import Fetched, FullTracks, fetch_catalog, full_tracks, in_release_order
+from mysetlist_catalog_ingest.fetch import FullTracks, fetch_catalog, full_tracks, in_release_order
+from mysetlist_catalog_ingest.incremental import fresh_releases, reuse_releases, stored_mode
+from mysetlist_catalog_ingest.progress_updates import ProgressUpdates
 from mysetlist_catalog_ingest.store import (
     ArtistIdentity,
     StoredRelease,
@@ -42,7 +44,7 @@ from mysetlist_common.upstream.calls import Parked, current_call
 from mysetlist_common.upstream.http.errors import UpstreamError
 from mysetlist_common.upstream.musicbrainz import LiveReleases, MusicBrainzClient
 from mysetlist_common.upstream.spotify.client import SpotifyClient
-from mysetlist_common.upstream.spotify.models import Malformed, SpotifyAlbum, SpotifyMode, SpotifyTrack
+from mysetlist_common.upstream.spotify.models import SpotifyAlbum, SpotifyMode
 from mysetlist_common.upstream.ticketmaster.client import TicketmasterClient
 
 log = logging.getLogger(__name__)
@@ -51,48 +53,6 @@ IDENTITY_POLL_S = 0.2
 MUSICBRAINZ_ATTEMPTS = 3  # asked at most this many times (phase runs) before the rules decide alone
 MUSICBRAINZ_RETRY_S = 5.0  # the n-th retry waits n times this
 MALFORMED_KINDS = ("track", "full_track", "album", "artist")
-
-
-@dataclass
-class Activity:
-    """Imports running in this process: the ISRC backfill yields to them."""
-
-    running: int = 0
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self.idle.set()
-
-    def enter(self) -> None:
-        self.running += 1
-        self.idle.clear()
-
-    def leave(self) -> None:
-        self.running -= 1
-        if self.running == 0:
-            self.idle.set()
-
-
-class ProgressUpdates:
-    """Progress events go out in order, without holding the phase up while Kafka acknowledges them."""
-
-    def __init__(self, reporter: PhaseReporter) -> None:
-        self.reporter = reporter
-        self._last: asyncio.Task[None] | None = None
-
-    def send(self, done: int, total: int, message: str) -> None:
-        previous = self._last
-
-        async def publish() -> None:
-            if previous is not None:
-                await previous
-            await self.reporter.progress(done, total, message)
-
-        self._last = asyncio.create_task(publish())
-
-    async def flush(self) -> None:
-        if self._last is not None:
-            await self._last
 
 
 async def wait_for_identity(
@@ -120,43 +80,6 @@ async def find_artist(spotify: SpotifyClient, name: str) -> str | None:
     return matches[0] if len(set(matches)) == 1 else None
 
 
-def reuse_releases(fetched: Fetched, stored: dict[str, StoredRelease]) -> list[Candidate]:
-    """The stored tracks of the known releases Spotify still lists (live ones count as skipped)."""
-    reused: list[Candidate] = []
-    for album in fetched.known:
-        release = stored[album.id]
-        if release.live:
-            fetched.skipped.append(album)
-        reused += [Candidate(t, album) for t in release.tracks]
-    return reused
-
-
-def fresh_releases(
-    fetched: Fetched,
-    stored: dict[str, StoredRelease],
-    tracks: list[Candidate],
-    malformed: list[Malformed],
-    mode: SpotifyMode,
-) -> dict[str, StoredRelease]:
-    """The releases fetched now, with their tracks as decided on; one with an unreadable item is not
-    remembered, so the next import fetches it again."""
-    unreadable = {m.album_id for m in malformed if m.album_id}
-    live = {a.id for a in fetched.skipped}
-    by_album: dict[str, list[SpotifyTrack]] = {}
-    for c in tracks:
-        by_album.setdefault(c.album.id, []).append(c.track)
-    return {
-        a.id: StoredRelease(a.id in live, mode.value, by_album.get(a.id, []))
-        for a in fetched.releases
-        if a.id not in stored and a.id not in unreadable
-    }
-
-
-def _stored_mode(stored: dict[str, StoredRelease]) -> SpotifyMode | None:
-    """The mode the stored releases were fetched in (an import that fetched nothing new never learns it)."""
-    return SpotifyMode(next(iter(stored.values())).mode) if stored else None
-
-
 class CatalogPhase:
     """The `PhaseWork` of catalog-ingest. One instance per process; clients per import."""
 
@@ -173,20 +96,20 @@ class CatalogPhase:
         # told (artist, mode) after each stored catalog; set by the app, whose backfill needs `activity`
         self.on_stored: Callable[[UUID, str], None] | None = None
 
-    async def run(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+    async def run(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         self.activity.enter()
         try:
-            return await self._import(request, reporter)
+            return await self._import(requested, reporter)
         except UpstreamError as exc:  # a malformed page included: nothing half-stored, a later try may pass
             raise PhaseError(str(exc), retryable=exc.retryable, upstream=exc.upstream) from exc
         finally:
             self.activity.leave()
 
-    async def _import(self, request: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
+    async def _import(self, requested: ImportRequestedEvent, reporter: PhaseReporter) -> PhaseResult:
         settings = self.settings
-        artist = await wait_for_identity(self.sessions, request.artist_id, settings.catalog_identity_wait_s)
+        artist = await wait_for_identity(self.sessions, requested.artist_id, settings.catalog_identity_wait_s)
         if artist.identity_synced_at is None:  # the shows phase is late: never go on with a placeholder
-            artist = await self._fetch_identity(artist, request.payload.tm_attraction_id)
+            artist = await self._fetch_identity(artist, requested.payload.tm_attraction_id)
         spotify = SpotifyClient(settings, self.http)
         musicbrainz = MusicBrainzClient(settings, self.http)
 
@@ -207,7 +130,7 @@ class CatalogPhase:
         # Only background resyncs reuse them for now: reused releases still rewrite every song and decision
         # row of an unchanged artist (a known gap), which a user's re-import must not.
         stored: dict[str, StoredRelease] = {}
-        if request.payload.mode == "incremental" and request.payload.reason != "user":
+        if requested.payload.mode == "incremental" and requested.payload.reason != "user":
             async with self.sessions() as session:
                 stored = await load_releases(session, artist.id)
             if (
@@ -250,7 +173,7 @@ class CatalogPhase:
             live_task.cancel()
             raise
         reused = reuse_releases(fetched, stored)
-        mode = spotify.mode or _stored_mode(stored) or SpotifyMode.DEVELOPMENT
+        mode = spotify.mode or stored_mode(stored) or SpotifyMode.DEVELOPMENT
 
         # Rules first; only tracks that survive them are worth an ISRC or audio-features request.
         fetched_tracks = in_release_order([*fetched.tracks, *reused])
@@ -276,7 +199,7 @@ class CatalogPhase:
 
         updates.send(len(plan.decisions), len(plan.decisions), f"storing {len(plan.kept)} studio songs")
         async with self.sessions.begin() as session:
-            written = await persist(session, artist.id, request.import_id, plan)
+            written = await persist(session, artist.id, requested.import_id, plan)
             await save_releases(
                 session,
                 artist.id,

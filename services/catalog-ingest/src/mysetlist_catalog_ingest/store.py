@@ -2,6 +2,9 @@
 
 Rows travel as one array per column through `unnest`: one statement per table whatever the catalog's
 size, no bind-parameter cap, and no per-row SQL to compile.
+
+Every statement on the catalog's tables (songs, links, decisions, ISRCs, stored releases) stays in this
+one module, a little over 300 lines, so one file shows all the SQL that writes them and they share `_sql`.
 """
 
 import json

@@ -1,4 +1,8 @@
-"""The whole schema. Alembic migrations create it; services write to it set-based."""
+"""The whole schema. Alembic migrations create it; services write to it set-based.
+
+It stays one module (a little over 300 lines) on purpose: every table, key and index read in one place,
+and one MetaData for Alembic to compare the migrations against.
+"""
 
 from datetime import date, datetime, time
 from uuid import UUID

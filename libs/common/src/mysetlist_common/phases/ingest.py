@@ -22,7 +22,8 @@ from mysetlist_common.messaging.events import ImportRequestedEvent, Phase
 from mysetlist_common.messaging.inbox import mark_processed
 from mysetlist_common.messaging.kafka import consumer, consumer_router
 from mysetlist_common.messaging.topics import IMPORTS_REQUESTED
-from mysetlist_common.phases.phase_jobs import PhaseRunner, PhaseWork, enqueue
+from mysetlist_common.phases.phase_jobs import enqueue
+from mysetlist_common.phases.runner import PhaseRunner, PhaseWork
 from mysetlist_common.settings import get_settings
 from mysetlist_common.web.service import Worker, service_app
 

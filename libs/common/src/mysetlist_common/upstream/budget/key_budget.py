@@ -13,9 +13,7 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mysetlist_common.metrics import (
     UPSTREAM_BUDGET_UNAVAILABLE,
@@ -26,11 +24,10 @@ from mysetlist_common.metrics import (
 from mysetlist_common.upstream.budget.ledger import Ledger
 from mysetlist_common.upstream.budget.policy import Policy
 from mysetlist_common.upstream.calls import Priority
+from mysetlist_common.upstream.clock import Clock, Sleep
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[Any]]
 
 USER_HORIZON_S = 0.5  # how far ahead a user's caller may book: a couple of Ticketmaster slots
 BACKGROUND_HORIZON_S = 0.0  # background work only takes a slot that is free now

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from mysetlist_common.upstream.budget.policy import Policy
+from mysetlist_common.upstream.clock import Clock
 
-Clock = Callable[[], float]
 DAY_S = 86400.0
 
 

@@ -11,8 +11,8 @@ retried with exponential backoff and full jitter, and capped in how long it may 
 - Requests and 429s are counted per client instance (one per import, so a phase reports its own figures)
   and in Prometheus per upstream.
 
-The steps of one request (slot, send, classify, retry, journal) share the client's state, so they stay
-in one class, a little over 300 lines.
+Waiting for a slot and telling the key about a 429 are in `pacing`, the backoff in `backoff`, the
+journal's lookup in `journal`.
 """
 
 from __future__ import annotations
@@ -20,60 +20,36 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
 from mysetlist_common.metrics import UPSTREAM_PARKED, UPSTREAM_RATE_LIMITED, UPSTREAM_REQUESTS
-from mysetlist_common.upstream.budget.key_budget import BudgetUnavailable, KeyBudget, KeyBusy
+from mysetlist_common.upstream.budget.key_budget import KeyBudget
 from mysetlist_common.upstream.budget.policy import Policy
 from mysetlist_common.upstream.budget.registry import key_budget
-from mysetlist_common.upstream.calls import CallContext, Parked, WaitingFor, current_call
+from mysetlist_common.upstream.calls import Parked, WaitingFor, current_call
+from mysetlist_common.upstream.clock import Clock, Sleep
+from mysetlist_common.upstream.http.backoff import Backoff
 from mysetlist_common.upstream.http.classify import Classifier, Verdict, classify_default
 from mysetlist_common.upstream.http.errors import (
     MalformedAnswer,
     UpstreamError,
     WaitCapExceeded,
+    human_duration,
     redact,
     short_reason,
 )
+from mysetlist_common.upstream.http.journal import REQUEST_SENT, journal_of_current_call
+from mysetlist_common.upstream.http.pacing import learn_quota, pause_key, take_slot
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 T = TypeVar("T")
-Sleep = Callable[[float], Any]
-
-# The longest a 429 may pause a shared key: a daily quota resets within a day; a later reset is a bad header.
-MAX_KEY_PAUSE_S = 24 * 3600.0
-
-# Set (inside a task of its own) to an event that is set once the task's request is on its way: a listing
-# that fails waits for the pages already sent, so their answers reach the journal (`paging.paginate`).
-REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("mysetlist_request_sent", default=None)
-
-
-def journal_of_current_call() -> dict[str, Any]:
-    """The running phase's journal of answers; a throwaway one outside a phase (nothing is replayed)."""
-    context = current_call()
-    return context.journal if context is not None else {}
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-
-    base_s: float = 0.25
-    cap_s: float = 8.0
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, attempt: int) -> float:
-        return self.rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))
 
 
 @dataclass
@@ -171,7 +147,7 @@ class UpstreamClient:
             if verdict.rate_limited and budget is not None:
                 # everyone sharing the key waits, not just this caller; even when this caller gives up
                 # below, so the other imports on the key stop spending requests on an exhausted quota
-                await self._tell_budget(budget, min(wait, MAX_KEY_PAUSE_S), verdict.message, booked_at)
+                await pause_key(budget, self.upstream, wait, verdict.message, booked_at)
             if attempt == self.max_retries:
                 raise UpstreamError(
                     f"{self.upstream}: gave up after {attempt + 1} attempts, last: {verdict.message}",
@@ -185,8 +161,8 @@ class UpstreamClient:
                 raise Parked(self._waiting_for, self._wall_clock() + wait, verdict.message)
             if context is None and wait > self.wait_cap_s:
                 raise WaitCapExceeded(
-                    f"{self.upstream}: {verdict.message}; it asks us to wait {_human(wait)}, "
-                    f"more than the {_human(self.wait_cap_s)} cap, so we stop here",
+                    f"{self.upstream}: {verdict.message}; it asks us to wait {human_duration(wait)}, "
+                    f"more than the {human_duration(self.wait_cap_s)} cap, so we stop here",
                     upstream=self.upstream,
                     status=status,
                     wait_s=wait,
@@ -197,16 +173,6 @@ class UpstreamClient:
                 continue  # the key is paused: the next slot comes after the pause (and counts as waiting)
             await self._sleep(wait)
         raise AssertionError("unreachable")
-
-    async def _tell_budget(
-        self, budget: KeyBudget, pause_s: float, why: str, booked_at: float | None
-    ) -> None:
-        try:
-            await budget.pause_for(pause_s, why)
-            if booked_at is not None:
-                await budget.rate_limited(booked_at)
-        except Exception as exc:
-            log.info("%s: could not pause the shared key (%s)", self.upstream, type(exc).__name__)
 
     @property
     def _waiting_for(self) -> WaitingFor:
@@ -249,33 +215,6 @@ class UpstreamClient:
             return verdict.delay_s
         return self.backoff.delay(attempt)
 
-    async def _slot(self, budget: KeyBudget, context: CallContext | None) -> float:
-        """Wait for this request's slot; the booking time. Inside a call context a longer wait than the
-        phase may still spend parks it; outside one, the client's per-wait cap applies."""
-        limit = self.wait_cap_s if context is None else context.allowance_s
-        started = time.monotonic()
-        try:
-            if context is None:
-                return (await budget.acquire("user", 0, limit)).booked_at
-            return (await budget.acquire(context.priority, context.requests, limit)).booked_at
-        except KeyBusy as busy:
-            if context is not None:
-                UPSTREAM_PARKED.labels(self.upstream).inc()
-                raise Parked(self._waiting_for, self._wall_clock() + busy.wait_s, busy.reason) from None
-            state = "paused" if busy.paused else "busy"
-            raise WaitCapExceeded(
-                f"{self.upstream}: {busy.reason}; the API key is {state} for {_human(busy.wait_s)}, "
-                f"more than the {_human(self.wait_cap_s)} cap, so we stop here",
-                upstream=self.upstream,
-                status=429 if busy.paused else None,
-                wait_s=busy.wait_s,
-            ) from None
-        except BudgetUnavailable as exc:
-            raise UpstreamError(str(exc), upstream=self.upstream, retryable=True) from exc
-        finally:
-            if context is not None:
-                context.waited(time.monotonic() - started)
-
     async def _attempt(
         self, url: str, params: Mapping[str, Any]
     ) -> tuple[Verdict, Any, int | None, float | None]:
@@ -284,7 +223,7 @@ class UpstreamClient:
         if budget is not None:
             # the wait for a slot is not part of the HTTP timeout below: that starts once the slot came
             context = current_call()
-            booked_at = await self._slot(budget, context)
+            booked_at = await take_slot(budget, context, self.upstream, self.wait_cap_s, self._wall_clock)
             if context is not None:
                 context.requests += 1
         self.stats.requests += 1
@@ -306,7 +245,7 @@ class UpstreamClient:
             return Verdict.retry(f"transport error {type(exc).__name__}"), None, None, booked_at
         UPSTREAM_REQUESTS.labels(self.upstream, str(response.status_code)).inc()
         if budget is not None and budget.policy.quota_per_day is not None:
-            self._learn_quota(budget, response)
+            learn_quota(budget, response, self._wall_clock)
         verdict = self.classify(response)
         if verdict.rate_limited:
             self.stats.rate_limited += 1
@@ -317,19 +256,3 @@ class UpstreamClient:
             return verdict, response.json(), response.status_code, booked_at
         except (json.JSONDecodeError, UnicodeDecodeError):
             return Verdict.retry("truncated or invalid JSON"), None, response.status_code, booked_at
-
-    def _learn_quota(self, budget: KeyBudget, response: httpx.Response) -> None:
-        """What is left of the daily quota, as the upstream counts it (Ticketmaster's headers, the only
-        upstream with a daily quota): the shared row corrects its own count from it."""
-        available = response.headers.get("rate-limit-available", "")
-        reset_ms = response.headers.get("rate-limit-reset", "")
-        if available.isdigit() and reset_ms.isdigit():
-            budget.learn_quota(int(available), max(0.0, int(reset_ms) / 1000 - self._wall_clock()))
-
-
-def _human(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -56,3 +56,12 @@ def short_reason(exc: Exception, limit: int = 200) -> str:
         text = str(exc)
     text = " ".join(text.split())
     return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def human_duration(seconds: float) -> str:
+    """A wait as a person reads it: `45 s`, `12 min`, `3.5 h`."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -13,8 +13,9 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from mysetlist_common.upstream.http.client import REQUEST_SENT, UpstreamClient
+from mysetlist_common.upstream.http.client import UpstreamClient
 from mysetlist_common.upstream.http.errors import UpstreamError
+from mysetlist_common.upstream.http.journal import REQUEST_SENT
 from mysetlist_common.upstream.http.paginators import Paged, PageRequest, Paginator
 
 P = TypeVar("P", bound=Paged)

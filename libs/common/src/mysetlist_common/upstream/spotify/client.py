@@ -4,6 +4,9 @@
 - The app mode (Development or Extended) is learnt from the answers (400 on a limit above 10, 403/404
   on a batch endpoint) and remembered for the process; `settings.spotify_mode` forces it.
 - Audio features are asked for only until the first 403, then never again in this process.
+
+One class a little over 300 lines: the app mode it learns from the answers decides how every endpoint is
+called (page size, batch or single calls), so the endpoints stay beside that learning.
 """
 
 from __future__ import annotations

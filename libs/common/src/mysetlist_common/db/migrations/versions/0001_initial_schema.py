@@ -3,6 +3,9 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-24 04:07:41.506285
+
+A little over 300 lines: the first migration creates every table at once, and a shipped migration is
+never split or rewritten (later changes are migrations of their own).
 """
 
 from collections.abc import Sequence
