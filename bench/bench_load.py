@@ -34,23 +34,20 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import harness
+from load_stack import peak_rss_mib, stack_env, stack_py
+from load_wave import Import, check_exact, follow, kick_off
 
 IMPORTS = 100
 POPULATION = 150
-KICKOFF_SECONDS = 10.0
-POLL_S = 1.0
-REPLICAS = {"SHOWS_INGEST_REPLICAS": "2", "CATALOG_INGEST_REPLICAS": "2"}
-PORT_NAMES = ("GATEWAY", "PROGRESS", "SHOWS_INGEST", "CATALOG_INGEST", "SIMULATOR", "PROMETHEUS")
 
 
 @dataclass(frozen=True)
@@ -85,137 +82,6 @@ SCENARIOS = {
         prolific_then_sparse=20,
     ),
 }
-
-
-@dataclass
-class Import:
-    artist: dict[str, Any]
-    sent_s: float = 0.0
-    artist_id: str | None = None
-    kickoff_error: str | None = None
-    stage: str = "pending"
-    settled_s: float | None = None
-    waited: set[str] = field(default_factory=set)  # upstreams a phase was seen waiting for
-    resume_at: str | None = None  # one resumeAt seen, as evidence
-    error: str | None = None
-
-
-def free_base(count: int, taken: set[int]) -> int:
-    """A port p with p + 100 i free for each replica i (and not chosen already)."""
-    probes = harness.stack_tool("probes")
-    while True:
-        base = probes.free_port()
-        ports = {base + 100 * i for i in range(count)}
-        if base + 100 * count < 65536 and not ports & taken and not any(probes.port_open(p) for p in ports):
-            taken |= ports
-            return base
-
-
-def stack_env(local: Path, database_url: str, kafka: str, prefix: str) -> dict[str, str]:
-    taken: set[int] = set()
-    ports = {f"{name}_PORT": str(free_base(2, taken)) for name in PORT_NAMES}
-    inherited = {k: v for k, v in os.environ.items() if not k.endswith(("_BASE_URL", "_REPLICAS", "_PORT"))}
-    return (
-        inherited
-        | ports
-        | REPLICAS
-        | {
-            "MYSETLIST_LOCAL_DIR": str(local),
-            "DATABASE_URL": database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,  # served already: the stack leaves the broker alone
-            "KAFKA_TOPIC_PREFIX": prefix,
-        }
-    )
-
-
-def stack_py(command: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(
-        [sys.executable, str(harness.REPO / "tools" / "stack" / "stack.py"), command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return proc.stdout + proc.stderr
-
-
-def peak_rss_mib(local: Path) -> dict[str, float | None]:
-    """VmHWM of every service process the stack recorded (replicas included)."""
-    peak_rss_kib = harness.stack_tool("processes").peak_rss_kib
-
-    out: dict[str, float | None] = {}
-    for pidfile in sorted((local / "run").glob("*.pid")):
-        if pidfile.stem == "prometheus":
-            continue
-        kib = peak_rss_kib(int(pidfile.read_text().split()[0]))
-        out[pidfile.stem] = round(kib / 1024, 1) if kib is not None else None
-    return out
-
-
-async def kick_off(http: Any, imports: list[Import], t0: float) -> None:
-    """One import request every KICKOFF_SECONDS / n, whatever the answers do (open loop)."""
-
-    async def one(i: int, item: Import) -> None:
-        await asyncio.sleep(max(0.0, t0 + i * KICKOFF_SECONDS / len(imports) - time.monotonic()))
-        item.sent_s = time.monotonic() - t0
-        try:
-            response = await http.post(
-                "/api/artists/import", json={"tmAttractionId": item.artist["tm_attraction_id"]}
-            )
-            response.raise_for_status()
-            item.artist_id = response.json()["artistId"]
-        except Exception as err:  # a refused kickoff is a figure
-            item.kickoff_error, item.stage = repr(err), "failed"
-            item.settled_s = time.monotonic() - t0
-
-    await asyncio.gather(*(one(i, item) for i, item in enumerate(imports)))
-
-
-async def follow(http: Any, imports: list[Import], t0: float, deadline: float) -> bool:
-    """Poll every open import until all settled or the deadline; True when all settled."""
-
-    async def poll(item: Import) -> None:
-        try:
-            status = (await http.get(f"/api/artists/{item.artist_id}/status")).json()
-        except Exception:  # a slow answer under load: asked again next round
-            return
-        for name, phase in (status.get("phases") or {}).items():
-            if phase.get("state") == "waiting":
-                item.waited.add(phase.get("waitingFor") or name)
-                item.resume_at = phase.get("resumeAt") or item.resume_at
-        item.stage = status.get("stage", item.stage)
-        if item.stage in ("completed", "failed"):
-            item.settled_s = time.monotonic() - t0
-            if item.stage == "failed":
-                item.error = status.get("message")
-
-    while time.monotonic() < deadline:
-        open_ = [i for i in imports if i.settled_s is None and i.artist_id is not None]
-        if not open_ and all(i.artist_id or i.kickoff_error for i in imports):
-            return True
-        await asyncio.gather(*(poll(item) for item in open_))
-        await asyncio.sleep(POLL_S)
-    return False
-
-
-async def check_exact(imports: list[Import], sim: Any, database_url: str) -> dict[str, list[str]]:
-    """Problems per completed import ([] = exact), through the shared comparison with the truth."""
-    import asyncpg
-
-    from mysetlist_devtools.truth import problems, stored
-
-    found: dict[str, list[str]] = {}
-    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for item in imports:
-            if item.stage != "completed" or item.artist_id is None:
-                continue
-            truth = (await sim.get(f"/_sim/truth/{item.artist['tm_attraction_id']}")).json()
-            rows = await stored(conn, uuid.UUID(item.artist_id))
-            found[item.artist["tm_attraction_id"]] = problems(rows, truth)
-    finally:
-        await conn.close()
-    return found
 
 
 def bound(stats: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
