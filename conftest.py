@@ -12,7 +12,6 @@ project's own from tools/stack/docker/daemon.sh), removed when it ends. SHARED_D
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import importlib.util
 import itertools
@@ -20,24 +19,18 @@ import os
 import re
 import shutil
 import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parent
 _counter = itertools.count()
 CONTAINERS = os.environ.get("MYSETLIST_TEST_STACK", "local") == "containers"
-# The locally built images (`make images`); the public apache/kafka:4.1.1 and postgres:15 take the same
-# settings where a registry answers.
-KAFKA_IMAGE = os.environ.get("MYSETLIST_KAFKA_IMAGE", "mysetlist-local/kafka:4.1.1")
-POSTGRES_IMAGE = os.environ.get("MYSETLIST_POSTGRES_IMAGE", "mysetlist-local/postgres:15")
 
 
 def _load_stack() -> ModuleType:
@@ -58,11 +51,8 @@ from probes import free_port  # noqa: E402
 from python_services import upstream_env  # noqa: E402
 from shell import StackError  # noqa: E402
 
-
-def run_in_thread(fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
-    """Run a coroutine on its own loop in a worker thread, leaving pytest-asyncio's loop alone."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(fn(*args))).result()
+from mysetlist_devtools import containers  # noqa: E402
+from mysetlist_devtools.databases import admin, run_in_thread, with_database  # noqa: E402
 
 
 def _is_local(host: str) -> bool:
@@ -117,95 +107,22 @@ def kubectl() -> str:
 # ---------------------------------------------------------------- containers (MYSETLIST_TEST_STACK)
 
 
-def _container(image: str) -> Any:
-    """A testcontainers container on the project's engine. Ryuk (the reaper) is off: its image cannot be
-    pulled here, and the fixtures remove their containers themselves."""
-    os.environ.setdefault("DOCKER_HOST", f"unix://{REPO / '.local' / 'docker' / 'docker.sock'}")
-    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-    from testcontainers.core.container import DockerContainer
-
-    return DockerContainer(image)
-
-
-def _started(container: Any, ready_log: str, timeout: int = 120) -> Any:
-    """Start and wait for `ready_log` in its output (a published port accepts before the server does)."""
-    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
-
-    try:
-        return container.waiting_for(LogMessageWaitStrategy(ready_log).with_startup_timeout(timeout)).start()
-    except Exception as err:
-        container.stop()
-        pytest.fail(f"{container.image} did not start: {err}")
-
-
 @pytest.fixture(scope="session")
 def _kafka_container() -> Iterator[str]:
-    """One KRaft node in a container, advertised on its published port (clients connect from here)."""
-    port = free_port()
-    container = (
-        _container(KAFKA_IMAGE)
-        .with_bind_ports(9092, port)
-        .with_envs(
-            KAFKA_LISTENERS="PLAINTEXT://:9092,BROKER://:9094,CONTROLLER://:9093",
-            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://127.0.0.1:{port},BROKER://localhost:9094",
-            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            KAFKA_INTER_BROKER_LISTENER_NAME="BROKER",
-            KAFKA_CONTROLLER_QUORUM_VOTERS="1@localhost:9093",
-            # what tools/stack/kafka/server.properties sets for the local stack
-            KAFKA_AUTO_CREATE_TOPICS_ENABLE="true",
-            KAFKA_NUM_PARTITIONS="8",
-            KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS="8",
-            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="0",
-        )
-    )
-    _started(container, "Kafka Server started")
-    bootstrap = f"127.0.0.1:{port}"
-    run_in_thread(_group_coordinator_ready, bootstrap)
-    yield bootstrap
-    container.stop()
-
-
-async def _group_coordinator_ready(bootstrap: str, timeout_s: float = 180) -> None:
-    """A new broker creates its offsets topic on the first group join, slowly on a busy machine: join
-    once here so the first test's consumers do not spend their time budget on it."""
-    from aiokafka import AIOKafkaConsumer
-
-    consumer = AIOKafkaConsumer(
-        "warm-up", bootstrap_servers=bootstrap, group_id="warm-up", auto_offset_reset="earliest"
-    )
-    await consumer.start()
     try:
-        async with asyncio.timeout(timeout_s):
-            while not consumer.assignment():
-                await consumer.getmany(timeout_ms=500)
-    finally:
-        await consumer.stop()
+        with containers.kafka(free_port()) as bootstrap:
+            yield bootstrap
+    except containers.ContainerFailed as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")
 def _postgres_container() -> Iterator[str]:
-    """PostgreSQL in a container, tuned like the local stack's throwaway cluster."""
-    container = (
-        _container(POSTGRES_IMAGE)
-        .with_exposed_ports(5432)
-        .with_envs(POSTGRES_USER="mysetlist", POSTGRES_PASSWORD="mysetlist", POSTGRES_DB="mysetlist")
-        .with_command("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
-    )
-    _started(container, "database system is ready to accept connections")
-    port = container.get_exposed_port(5432)
-    url = f"postgresql+asyncpg://mysetlist:mysetlist@127.0.0.1:{port}/mysetlist"
-    # the public image logs that line for its set-up server too (socket only): wait for TCP logins
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            run_in_thread(_admin, url, "SELECT 1")
-            break
-        except Exception:  # refused, reset by the port proxy, or "the database system is starting up"
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-    yield url
-    container.stop()
+    try:
+        with containers.postgres() as url:
+            yield url
+    except containers.ContainerFailed as err:
+        pytest.fail(str(err))
 
 
 # ---------------------------------------------------------------- Kafka
@@ -241,24 +158,6 @@ def _postgres_url(request: pytest.FixtureRequest) -> str:
     )
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-
-
-async def _admin(url: str, *statements: str) -> list[Any]:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        results = []
-        for sql in statements:
-            results.append(await conn.fetch(sql))
-        return results
-    finally:
-        await conn.close()
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -275,31 +174,31 @@ def _template_database(_postgres_url: str) -> Iterator[str]:
     from mysetlist_common.db import migrate
 
     # Databases of sessions that died before cleaning up (names carry the creating pid).
-    rows = run_in_thread(
-        _admin, _postgres_url, "SELECT datname FROM pg_database WHERE datname ~ '^t[0-9]+_'"
-    )[0]
+    rows = run_in_thread(admin, _postgres_url, "SELECT datname FROM pg_database WHERE datname ~ '^t[0-9]+_'")[
+        0
+    ]
     stale = [r["datname"] for r in rows if not _pid_alive(int(r["datname"][1:].split("_", 1)[0]))]
     if stale:
-        run_in_thread(_admin, _postgres_url, *(f'DROP DATABASE IF EXISTS "{d}" WITH (FORCE)' for d in stale))
+        run_in_thread(admin, _postgres_url, *(f'DROP DATABASE IF EXISTS "{d}" WITH (FORCE)' for d in stale))
 
     name = f"t{os.getpid()}_template"
     run_in_thread(
-        _admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+        admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
     )
-    url = _with_database(_postgres_url, name)
+    url = with_database(_postgres_url, name)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:  # alembic's env.py runs its own event loop
         pool.submit(migrate.upgrade, url).result()
     yield name
-    run_in_thread(_admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_in_thread(admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
 def database_url(_postgres_url: str, _template_database: str) -> Iterator[str]:
     """A fresh database at the migrations' head for this test module (SQLAlchemy asyncpg URL)."""
     name = f"t{os.getpid()}_{next(_counter)}"
-    run_in_thread(_admin, _postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{_template_database}"')
-    yield _with_database(_postgres_url, name)
-    run_in_thread(_admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_in_thread(admin, _postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{_template_database}"')
+    yield with_database(_postgres_url, name)
+    run_in_thread(admin, _postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---------------------------------------------------------------- simulator and environment

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mysetlist_devtools.databases import admin, with_database
 from mysetlist_devtools.processes import serving_process
 from mysetlist_devtools.stack_tools import stack_tool
 
@@ -41,31 +42,20 @@ def servers() -> tuple[str, str]:
     )
 
 
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @contextmanager
 def database(server_url: str, name: str) -> Iterator[str]:
     """A migrated database of its own for one benchmark, dropped afterwards."""
     from mysetlist_common.db import migrate
 
     name = f"{name}_{os.getpid()}"
-    url = urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path=f"/{name}"))
+    url = with_database(server_url, name)
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    asyncio.run(_admin(server_url, drop, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(server_url, drop, f'CREATE DATABASE "{name}"'))
     try:
         migrate.upgrade(url)
         yield url
     finally:
-        asyncio.run(_admin(server_url, drop))
+        asyncio.run(admin(server_url, drop))
 
 
 @contextmanager
@@ -145,12 +135,12 @@ async def create_topics(bootstrap: str, prefix: str, names: Sequence[str] = IMPO
     """Made before anyone subscribes, so no consumer waits for a metadata refresh to see them."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    kafka_admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await kafka_admin.start()
     try:
-        await admin.create_topics([NewTopic(f"{prefix}{name}", 8, 1) for name in names])
+        await kafka_admin.create_topics([NewTopic(f"{prefix}{name}", 8, 1) for name in names])
     finally:
-        await admin.close()
+        await kafka_admin.close()
 
 
 class Imports:
