@@ -129,5 +129,7 @@ def test_image_build_step_installs_the_service(compose: dict[str, Any], name: st
     build = subprocess.run(argv, cwd=context, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     probe = f"import importlib.util as u; assert u.find_spec('{module}.__main__'), 'no {module}.__main__'"
+    if service == "catalog-ingest":  # the classifier's place names are package data: they must ship too
+        probe += "; from mysetlist_common.catalog_rules.gazetteer import places; assert len(places()) > 1000"
     check = subprocess.run([venv / "bin" / "python", "-c", probe], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr

