@@ -40,6 +40,25 @@ install() {
   fi
 }
 
+# overlay2 stores each layer as a diff; vfs (needed where overlay mounts are refused: inside a container,
+# on an overlay file system) copies the whole file system per layer, which for the eight images is tens of
+# GB and has filled a CI machine's disk. MYSETLIST_DOCKER_STORAGE_DRIVER overrides the probe.
+storage_driver() {
+  if [ -n "${MYSETLIST_DOCKER_STORAGE_DRIVER:-}" ]; then
+    echo "$MYSETLIST_DOCKER_STORAGE_DRIVER"
+    return
+  fi
+  local probe="$HOME_DIR/overlay-probe" driver=vfs
+  rm -rf "$probe" && mkdir -p "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+    "$probe/merged" 2>/dev/null; then
+    umount "$probe/merged"
+    driver=overlay2
+  fi
+  rm -rf "$probe"
+  echo "$driver"
+}
+
 start() {
   if our_pid >/dev/null && docker info >/dev/null 2>&1; then
     echo "docker: running ($DOCKER_HOST)"
@@ -57,10 +76,12 @@ start() {
   # dockerd sets FORWARD to DROP and turns on ip_forward: remember both to put them back
   echo "$(iptables -S FORWARD 2>/dev/null | awk '$1 == "-P" {print $3}') $(cat /proc/sys/net/ipv4/ip_forward)" \
     >"$HOST_STATE"
-  # vfs: no overlay mounts needed (works inside containers and odd filesystems); slower, more disk.
+  local driver
+  driver=$(storage_driver)
+  echo "docker: storage driver $driver; $(df -h --output=avail "$HOME_DIR" | tail -1 | tr -d ' ') free for $HOME_DIR"
   setsid dockerd \
     --data-root "$HOME_DIR/data" --exec-root "$HOME_DIR/exec" --pidfile "$PIDFILE" \
-    -H "unix://$SOCK" --storage-driver vfs --log-level warn \
+    -H "unix://$SOCK" --storage-driver "$driver" --log-level warn \
     </dev/null >>"$HOME_DIR/dockerd.log" 2>&1 &
   for _ in $(seq 120); do
     docker info >/dev/null 2>&1 && { echo "docker: started ($DOCKER_HOST)"; return; }

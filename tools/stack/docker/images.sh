@@ -6,7 +6,7 @@
 #  - mysetlist-local/kafka, postgres and prometheus: what deploy/compose/local-images.yml swaps in for
 #    the public images (same versions as the local stack: Kafka 4.1.1 from its Maven jars, PostgreSQL 15).
 # An image whose inputs (files, build arguments, base) hash to its `mysetlist.inputs` label is not built
-# again: even a cached `docker build` takes a minute per image on the vfs storage driver.
+# again: even a cached `docker build` takes a minute per image on the vfs storage driver (daemon.sh's fallback).
 #   images.sh [infra]   (infra: Kafka and PostgreSQL only, what the container-mode tests need)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -79,3 +79,4 @@ fi
 for image in "${images[@]}"; do
   docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' "$image"
 done
+echo "  the engine's data root: $(du -sh .local/docker/data 2>/dev/null | cut -f1); $(df -h --output=avail .local/docker | tail -1 | tr -d ' ') free"
