@@ -49,7 +49,7 @@ def create_app() -> FastAPI:
             await relay.stop()
 
     # kickoffs only need PostgreSQL: the outbox holds them while Kafka is down, so Kafka is not readiness
-    app = service_app("gateway", broker, lifespan=lifespan, kafka_in_readiness=False, version="0.1.0")
+    app = service_app("gateway", broker, lifespan=lifespan, kafka_in_readiness=False)
     app.state.kickoff_limit = RateLimit("kickoff", settings.kickoff_limit_per_client_per_min)
     app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     for router in ROUTERS:

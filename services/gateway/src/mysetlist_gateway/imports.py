@@ -6,7 +6,7 @@ its ImportRequested in the outbox, which the relay publishes.
 """
 
 import json
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -68,13 +68,6 @@ PENDING_PHASES = json.dumps(pending_phases())
 ATTEMPTS = 5
 
 
-def event_but_artist(import_id: UUID, requested: ImportRequested) -> str:
-    """The import's ImportRequestedEvent as JSON, all but the artist id, which the statement adds."""
-    # model_construct builds the envelope without the one field not known yet (the others are all typed)
-    event = ImportRequestedEvent.model_construct(import_id=import_id, payload=requested)  # type: ignore[call-arg]
-    return event.model_dump_json(exclude={"artist_id"})
-
-
 async def start_or_join(
     sessions: async_sessionmaker[AsyncSession],
     relay: OutboxRelay,
@@ -92,7 +85,7 @@ async def start_or_join(
         "reason": reason,
         "phases": PENDING_PHASES,
         "topic": topic(IMPORTS_REQUESTED),
-        "event_but_artist": event_but_artist(import_id, requested),
+        "event_but_artist": ImportRequestedEvent.json_but_artist(import_id, requested),
     }
     for _ in range(ATTEMPTS):
         async with sessions.begin() as session:

@@ -48,7 +48,6 @@ def create_app() -> FastAPI:
         kafka_in_readiness=False,
         routers=[consumers.router()],
         context={RECORDING: Recording(sessions, relay)},
-        version="0.1.0",
     )
     app.state.stream_slots = StreamSlots("sse_streams", settings.sse_streams_per_client)
     app.include_router(status.router)

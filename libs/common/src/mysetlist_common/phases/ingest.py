@@ -99,5 +99,4 @@ def ingest_app(
         routers=[router],
         context={INTAKE: intake},
         workers=[intake.runner, *workers],
-        version="0.1.0",
     )

@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from importlib import metadata
 from typing import Protocol
 
 import uvicorn
@@ -106,7 +107,13 @@ def service_app(
         if not await broker.ping(timeout=2):
             raise RuntimeError("kafka unreachable")
 
-    app = FastAPI(title=name, lifespan=run, responses=COMMON_ERRORS, **fastapi_kwargs)  # type: ignore[arg-type]
+    app = FastAPI(
+        title=name,
+        version=metadata.version(f"mysetlist-{name}"),  # the service's package: one version, in pyproject
+        lifespan=run,
+        responses=COMMON_ERRORS,
+        **fastapi_kwargs,  # type: ignore[arg-type]
+    )
     install_error_contract(app)
     install_guards(app, get_settings())
 

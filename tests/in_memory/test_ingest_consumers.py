@@ -1,6 +1,6 @@
 """Both ingest services' consumers on FastStream's in-memory broker: a readable ImportRequested enqueues
 the service's phase once (the inbox of its own group) and wakes the runner; an unreadable one is
-dead-lettered. The real-broker delivery guarantees are in test_delivery.py."""
+dead-lettered. The real-broker delivery guarantees are in tests/spine/test_delivery.py."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
