@@ -4,6 +4,7 @@ The mode tests use httpx.MockTransport (an in-memory double that answers like th
 mode); the real behaviour is exercised end to end against the simulator in the catalog-ingest tests.
 """
 
+import asyncio
 import bisect
 import json
 import math
@@ -200,6 +201,55 @@ async def test_window_budget_lets_a_burst_through_and_never_fills_a_window_beyon
     await budget.pause_for(5.0, "429")  # a 429's Retry-After holds everyone back
     before = now[0]
     assert (await budget.acquire()).at >= before + 5.0
+
+
+class FakeTime:
+    """A clock that moves only when slept on (each sleep also lets the other tasks run)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_a_429_voids_the_slots_booked_before_it_until_its_pause_ends() -> None:
+    time = FakeTime()
+    policy = window_policy("spotify", "client", per_window=300, window_s=30.0)
+    budget = KeyBudget(policy, MemoryLedger(clock=time.clock), bookers=1, clock=time.clock, sleep=time.sleep)
+    sent: list[float] = []
+    paused_at: list[float] = []
+
+    async def call() -> None:
+        sent.append((await budget.acquire(max_wait_s=math.inf)).at)
+        if len(sent) == 40:  # the 40th request is answered 429, Retry-After 5 s
+            paused_at.append(time.now)
+            await budget.pause_for(5.0, "429")
+
+    await asyncio.gather(*(call() for _ in range(80)))
+    # the key's slots past the burst were booked before the 429: not one goes out early (Spotify would
+    # lengthen its penalty for each), and the calls resume when the pause ends
+    assert sent[:40] == sorted(sent[:40]) and len(sent) == 80
+    assert not [t for t in sent[40:] if t < paused_at[0] + 5.0]
+
+
+async def test_a_learned_rate_climbs_back_only_while_the_key_is_not_paused() -> None:
+    time = FakeTime()
+    policy = window_policy("spotify", "client", per_window=3000, window_s=30.0)
+    ledger = MemoryLedger(clock=time.clock)
+    await ledger.book(policy, 1, 0.0)
+    halved = await ledger.slow_down(policy, booked_at=time.now + 1)
+    assert halved == pytest.approx(policy.rate_per_s / 2)
+    await ledger.pause(policy, 60.0, "429")
+    time.now += 60.0
+    assert (await ledger.book(policy, 1, 0.0)).rate_per_s == halved  # sixty paused seconds: no climb
+    time.now += 10.0
+    climbed = (await ledger.book(policy, 1, 0.0)).rate_per_s
+    assert climbed == pytest.approx(halved + 10.0 * policy.increase_per_s2)
 
 
 def _answering(routes: dict[str, Any]) -> httpx.MockTransport:

@@ -14,7 +14,8 @@ stored or logged). The row holds everything the key's limits need, so all of the
   the upstream says it has left (Ticketmaster's Rate-Limit-Available / Rate-Limit-Reset);
 - a learned rate (AIMD): the configured rate is a ceiling; a 429 halves the shared rate at once (floor at
   `floor_per_s`; a 429 of a request booked before the last decrease is already answered by it), and it
-  creeps back up by `increase_per_s2` per second without a 429, computed lazily from the time elapsed.
+  creeps back up by `increase_per_s2` per second without a 429 or a pause, computed lazily from the time
+  elapsed (a pause's seconds do not count: while it lasts no request tells whether the rate is right).
 
 Moments in the row are epoch seconds on the database's clock: the one clock all replicas share. A process
 only ever turns them into durations ("this slot is in 0.35 s") measured on its own monotonic clock.

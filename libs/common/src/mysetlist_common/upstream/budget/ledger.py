@@ -86,7 +86,8 @@ class MemoryLedger:
 
     def rate(self, row: _Row, now: float) -> float:
         p = row.policy
-        learned = row.rate + p.increase_per_s2 * (now - row.rate_changed_at)
+        # a learned rate climbs only while the key is not paused: a pause's seconds are no evidence
+        learned = row.rate + p.increase_per_s2 * max(0.0, now - max(row.rate_changed_at, row.paused_until))
         return max(min(p.rate_per_s, learned), 1e-9)
 
     async def book(self, policy: Policy, n: int, horizon_s: float) -> Booking:

@@ -51,10 +51,11 @@ _BOOK = _sql(
     WITH k AS (
         SELECT *, extract(epoch FROM clock_timestamp())::float8 AS now
         FROM rate_key WHERE upstream = :u AND key_hash = :h FOR UPDATE
-    ), r AS (  -- the learned rate now, and the daily quota now (a passed reset starts a new day)
+    ), r AS (  -- the learned rate now (it climbs only while the key is not paused), and the daily quota
+               -- now (a passed reset starts a new day)
         SELECT k.*,
-            greatest(least(ceiling_per_s, rate_per_s + increase_per_s2 * (now - rate_changed_at)),
-                     1e-9) AS rate,
+            greatest(least(ceiling_per_s, rate_per_s + increase_per_s2
+                           * greatest(0, now - greatest(rate_changed_at, paused_until))), 1e-9) AS rate,
             CASE WHEN quota_reset_at <= now THEN quota_per_day ELSE quota_left END AS left_now,
             CASE WHEN quota_reset_at <= now THEN now + 86400 ELSE quota_reset_at END AS reset_now
         FROM k
@@ -95,7 +96,8 @@ _SLOW_DOWN = _sql(
     """
     UPDATE rate_key SET
         rate_per_s = greatest(floor_per_s, least(ceiling_per_s, rate_per_s + increase_per_s2
-                              * (extract(epoch FROM clock_timestamp())::float8 - rate_changed_at)) / 2),
+                              * greatest(0, extract(epoch FROM clock_timestamp())::float8
+                                            - greatest(rate_changed_at, paused_until))) / 2),
         rate_changed_at = extract(epoch FROM clock_timestamp())::float8
     WHERE upstream = :u AND key_hash = :h AND floor_per_s > 0 AND rate_changed_at < :booked_at
     RETURNING rate_per_s
