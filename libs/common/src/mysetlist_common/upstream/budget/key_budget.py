@@ -104,7 +104,6 @@ class KeyBudget:
         self._offset_rtt = math.inf
         self._paused_until = 0.0  # our clock; what the last booking or pause said
         self._pause_reason = ""
-        self._pauses = 0  # pause_for calls: slots booked before the latest one are not used while it lasts
         self._rate = policy.rate_per_s
         self._unreachable = False
         self._prepared = False
@@ -157,7 +156,6 @@ class KeyBudget:
     async def pause_for(self, seconds: float, reason: str) -> None:
         """No request on this key before `seconds` from now, in any process."""
         UPSTREAM_KEY_PAUSES.labels(self.policy.upstream).inc()
-        self._pauses += 1
         until = self._clock() + seconds
         if until > self._paused_until:
             self._paused_until, self._pause_reason = until, reason
@@ -235,7 +233,7 @@ class KeyBudget:
                 if not self._prepared:  # outside the timed booking: its round trip sets the clock offset
                     await asyncio.wait_for(self.ledger.prepare(self.policy), LEDGER_TIMEOUT_S)
                     self._prepared = True
-                pauses = self._pauses
+                paused_until = self._paused_until  # a pause that ends later came after this booking
                 sent = self._clock()
                 booking = await asyncio.wait_for(
                     self.ledger.book(self.policy, min(wanted, MAX_BATCH), horizon), LEDGER_TIMEOUT_S
@@ -266,7 +264,7 @@ class KeyBudget:
                     if not await self._await_slot(slot - self._offset, booking.rate_per_s, deadline):
                         self._promised -= 1
                         continue
-                    if self._pauses != pauses and self.paused_s() > 0:
+                    if self._paused_until > paused_until and self.paused_s() > 0:
                         # a 429 came after this booking: a call now would come early, and an early call
                         # lengthens the upstream's penalty (Spotify's); the rest of the slots go unused
                         self._promised -= booking.granted - index
