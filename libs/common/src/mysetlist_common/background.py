@@ -32,7 +32,8 @@ class BackgroundLoop(ABC):
     async def wait_for_wake(self, timeout_s: float) -> None:
         """Sleep until `wake()` or `timeout_s`, whichever comes first."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
     def start(self) -> None:
@@ -42,8 +43,9 @@ class BackgroundLoop(ABC):
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # wait, not await: the loop's CancelledError is its normal end, and a cancellation of the
+            # caller itself (a shutdown with a bound) must still reach the caller
+            await asyncio.wait({self._task})
             self._task = None
 
     async def _guarded(self) -> None:

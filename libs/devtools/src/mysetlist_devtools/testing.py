@@ -1,6 +1,8 @@
 """Helpers for tests that run services for real: an app under uvicorn on a free port, stand-in phases."""
 
 import asyncio
+import io
+import logging
 import os
 import socket
 import sys
@@ -8,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,6 +21,8 @@ from mysetlist_devtools.processes import serving_process
 
 if TYPE_CHECKING:
     from asgi_lifespan import LifespanManager
+
+log = logging.getLogger(__name__)
 
 REPOSITORY = Path(__file__).resolve().parents[4]
 
@@ -37,12 +41,45 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# A start-up or shutdown slower than this logs every task's stack, so a rare hang names where it waits.
+SLOW_LIFESPAN_S = 15.0
+
+
+@asynccontextmanager
+async def stacks_logged_if_slow(what: str, after_s: float = SLOW_LIFESPAN_S) -> AsyncIterator[None]:
+    """Log the stack of every asyncio task when the block takes longer than `after_s`."""
+
+    async def report() -> None:
+        await asyncio.sleep(after_s)
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks() - {asyncio.current_task()}:
+            print(f"--- {task!r}", file=stacks)
+            task.print_stack(limit=12, file=stacks)
+        log.warning("%s still running after %.0f s; the tasks:\n%s", what, after_s, stacks.getvalue())
+
+    reporter = asyncio.create_task(report())
+    try:
+        yield
+    finally:
+        reporter.cancel()
+
+
 def lifespan_of(app: FastAPI) -> "LifespanManager":
     """`app`'s lifespan for in-process tests; start-up and shutdown get a busy machine's time (asgi-lifespan's
-    5 s default failed a CI run on a loaded 2-core box)."""
+    5 s default failed a CI run on a loaded 2-core box), and log every task's stack when they are slow."""
     from asgi_lifespan import LifespanManager  # a test-only dependency
 
-    return LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
+    class WatchedLifespan(LifespanManager):
+        async def __aenter__(self) -> "WatchedLifespan":
+            async with stacks_logged_if_slow(f"{app.title} start-up"):
+                await super().__aenter__()
+            return self
+
+        async def __aexit__(self, *exc_info: Any) -> Any:
+            async with stacks_logged_if_slow(f"{app.title} shutdown"):
+                return await super().__aexit__(*exc_info)
+
+    return WatchedLifespan(app, startup_timeout=60, shutdown_timeout=60)
 
 
 @asynccontextmanager
@@ -61,7 +98,8 @@ async def running_app(app: FastAPI) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        async with stacks_logged_if_slow(f"{app.title} shutdown"):
+            await task
 
 
 @dataclass(frozen=True)

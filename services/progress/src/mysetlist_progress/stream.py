@@ -76,7 +76,8 @@ async def event_stream(
                 if kind == TERMINAL:
                     return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), POLL_FALLBACK_S)
+                async with asyncio.timeout(POLL_FALLBACK_S):
+                    await wakeup.wait()
             if time.monotonic() - last_write >= heartbeat_s:
                 yield ": heartbeat\n\n"
                 last_write = time.monotonic()

@@ -73,9 +73,8 @@ class OutboxRelay(BackgroundLoop):
                 )
             ).all()
             for row in rows:
-                await asyncio.wait_for(
-                    self.broker.publish(row.payload, row.topic, key=row.key.encode()), PUBLISH_TIMEOUT_S
-                )
+                async with asyncio.timeout(PUBLISH_TIMEOUT_S):
+                    await self.broker.publish(row.payload, row.topic, key=row.key.encode())
             if rows:
                 await session.execute(
                     update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(published_at=func.now())

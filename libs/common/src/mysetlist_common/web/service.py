@@ -45,10 +45,10 @@ async def stop_broker(broker: KafkaBroker, connecting: asyncio.Task[None]) -> No
     otherwise hold the shutdown for its whole request timeout. What is cut off is only what nobody saw
     acknowledged (outbox rows stay unpublished, jobs are handed back), as after a kill -9."""
     connecting.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await connecting
+    await asyncio.wait({connecting})  # as BackgroundLoop.stop: the caller's own cancellation goes through
     try:
-        await asyncio.wait_for(broker.stop(), BROKER_STOP_S)
+        async with asyncio.timeout(BROKER_STOP_S):
+            await broker.stop()
     except TimeoutError:
         log.warning(
             "kafka: the broker did not stop within %.0f s; leaving the rest undelivered", BROKER_STOP_S

@@ -137,7 +137,8 @@ class KeyBudget:
         waiter.future.add_done_callback(self._left)
         self._start_bookers()
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter.future), max(0.0, max_wait_s))
+            async with asyncio.timeout(max(0.0, max_wait_s)):
+                return await asyncio.shield(waiter.future)
         except TimeoutError:
             if waiter.future.done() and not waiter.future.cancelled() and waiter.future.exception() is None:
                 return waiter.future.result()  # handed over just as the wait ran out
@@ -189,9 +190,8 @@ class KeyBudget:
 
     async def _write_quota(self, available: int, reset_in_s: float) -> None:
         try:
-            await asyncio.wait_for(
-                self.ledger.learn_quota(self.policy, available, reset_in_s), LEDGER_TIMEOUT_S
-            )
+            async with asyncio.timeout(LEDGER_TIMEOUT_S):
+                await self.ledger.learn_quota(self.policy, available, reset_in_s)
         except Exception as exc:  # a correction that the next answer brings again
             log.debug("%s: could not record the quota left (%s)", self.policy.upstream, type(exc).__name__)
 
@@ -231,13 +231,13 @@ class KeyBudget:
             horizon = USER_HORIZON_S if best.rank == _RANK["user"] else BACKGROUND_HORIZON_S
             try:
                 if not self._prepared:  # outside the timed booking: its round trip sets the clock offset
-                    await asyncio.wait_for(self.ledger.prepare(self.policy), LEDGER_TIMEOUT_S)
+                    async with asyncio.timeout(LEDGER_TIMEOUT_S):
+                        await self.ledger.prepare(self.policy)
                     self._prepared = True
                 paused_until = self._paused_until  # a pause that ends later came after this booking
                 sent = self._clock()
-                booking = await asyncio.wait_for(
-                    self.ledger.book(self.policy, min(wanted, MAX_BATCH), horizon), LEDGER_TIMEOUT_S
-                )
+                async with asyncio.timeout(LEDGER_TIMEOUT_S):
+                    booking = await self.ledger.book(self.policy, min(wanted, MAX_BATCH), horizon)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # whatever the reason, no slot means no request
