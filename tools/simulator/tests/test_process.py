@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,43 +10,13 @@ import pytest
 from mysetlist_simulator.testing import TM_KEY, spotify_headers, tm_events
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def process_url() -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SIM_SEED": "5",
-        "SIM_LATENCY_MS": "0",
-        "SIM_JITTER_MS": "0",
-        "SIM_SPOTIFY_MODE": "extended",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mysetlist_simulator", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a bound, not a goal: a loaded 2-core machine starts Python slowly
-    while True:
-        try:
-            if httpx.get(f"{url}/_sim/stats", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"simulator did not start: {proc.communicate()[1].decode()[-2000:]}")
-        time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+def process_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from mysetlist_devtools.testing import simulator_process
+
+    sim_env = {"SIM_SEED": "5", "SIM_LATENCY_MS": "0", "SIM_JITTER_MS": "0", "SIM_SPOTIFY_MODE": "extended"}
+    with simulator_process(tmp_path_factory.mktemp("simulator") / "simulator.log", sim_env) as url:
+        yield url
 
 
 async def test_running_process_serves_every_upstream_at_the_real_paths(process_url: str) -> None:

@@ -13,6 +13,13 @@ from abc import ABC, abstractmethod
 log = logging.getLogger(__name__)
 
 
+async def cancel_and_wait(task: asyncio.Task[None]) -> None:
+    """Cancel `task` and wait until it has ended. `asyncio.wait`, not `await`: the task's CancelledError is
+    its normal end, while a cancellation of the caller itself (a shutdown with a bound) still reaches it."""
+    task.cancel()
+    await asyncio.wait({task})
+
+
 class BackgroundLoop(ABC):
     """Subclasses write `loop()`; the app calls `start()` and `stop()`, producers may call `wake()`."""
 
@@ -42,10 +49,7 @@ class BackgroundLoop(ABC):
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            # wait, not await: the loop's CancelledError is its normal end, and a cancellation of the
-            # caller itself (a shutdown with a bound) must still reach the caller
-            await asyncio.wait({self._task})
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _guarded(self) -> None:

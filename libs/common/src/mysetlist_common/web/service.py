@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
+from mysetlist_common.background import cancel_and_wait
 from mysetlist_common.db.session import get_engine
 from mysetlist_common.messaging.kafka import start_when_reachable
 from mysetlist_common.settings import get_settings
@@ -44,8 +45,7 @@ async def stop_broker(broker: KafkaBroker, connecting: asyncio.Task[None]) -> No
     """Stop consuming and producing, within a bound: a producer flushing to an unresponsive broker would
     otherwise hold the shutdown for its whole request timeout. What is cut off is only what nobody saw
     acknowledged (outbox rows stay unpublished, jobs are handed back), as after a kill -9."""
-    connecting.cancel()
-    await asyncio.wait({connecting})  # as BackgroundLoop.stop: the caller's own cancellation goes through
+    await cancel_and_wait(connecting)
     try:
         async with asyncio.timeout(BROKER_STOP_S):
             await broker.stop()
